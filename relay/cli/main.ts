@@ -1,0 +1,40 @@
+// CLI entry: dispatches to one module per command, loaded lazily so that light commands (the hooks)
+// never pay for heavy imports such as the MCP SDK.
+import { CliError, UsageError } from './errors.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
+  'reference-server': {
+    summary: 'run the reference push server standalone (--demo for sample events)',
+    load: () => import('./reference-server.js'),
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: push-relay <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(help());
+    return;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) throw new UsageError(`unknown command "${command}"; run \`push-relay help\` to see the commands`);
+  await (await entry.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof CliError) {
+      process.stderr.write(`push-relay: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    // A bug, not a user mistake: keep the stack so it can be reported.
+    process.stderr.write(`push-relay: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,132 @@
+// The inbox port: a durable, deduplicating event log with named consumer cursors and waiters.
+// Shape after the MCP SDK's EventStore (storeEvent / replayEventsAfter) and STYLE.md: append, readSince, ack.
+// Two implementations (file, memory) pass one contract suite: test/contract/inbox.contract.ts.
+import type { PushEvent } from '../protocol/frames.js';
+
+/** Where an event came from. An event's identity is (server, tenant, event_id) — DESIGN.md "Identity". */
+export interface EventSource {
+  /** Normalized origin of the push server, e.g. `https://api.pact.place` or `http://127.0.0.1:47830`. */
+  server: string;
+  /** Tenant the bearer token resolves to (or a stable hash of the key when the server does not say). */
+  tenant: string;
+}
+
+/** An event as received on the push channel, with the subscription that matched it. */
+export interface IncomingEvent {
+  source: EventSource;
+  event: PushEvent;
+  subscription_id: string;
+}
+
+/** An event as the inbox keeps it. `seq` is the inbox's own order: strictly increasing, never reused. */
+export interface StoredEvent extends PushEvent {
+  seq: number;
+  server: string;
+  tenant: string;
+  /** Every subscription that matched this event; a second frame for the same event only adds here. */
+  subscription_ids: string[];
+  received_at: string;
+}
+
+export interface AppendResult {
+  /** Events new to the inbox, in seq order. Durable (fsync'd for the file inbox) when the promise resolves. */
+  appended: StoredEvent[];
+  /** How many incoming events were already stored (same server, tenant, event_id). */
+  duplicates: number;
+}
+
+export interface ConsumerOptions {
+  /** fnmatch glob on the topic (relay/protocol/topic-glob); undefined = every topic. */
+  topic?: string;
+  /** Where a consumer seen for the first time starts: at the head (default; no history flood) or the earliest retained event. */
+  startAt?: 'head' | 'earliest';
+}
+
+export interface ConsumerState {
+  name: string;
+  topic: string | undefined;
+  /** Highest seq acked; events with seq > cursor (and matching topic) are pending. */
+  cursor: number;
+  pending: number;
+}
+
+export interface ReadOptions {
+  /** Only events whose topic matches this glob. */
+  topic?: string;
+  limit?: number;
+}
+
+export interface WaitOptions extends ReadOptions {
+  /** Give up (resolve with []) after this long. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface RetentionPolicy {
+  /** Keep at most this many events (oldest go first). */
+  maxEvents: number;
+  /** Drop events received longer ago than this. */
+  maxAgeMs: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { maxEvents: 100_000, maxAgeMs: 30 * 24 * 3600_000 };
+
+/**
+ * The consumer shared by the Claude Code hooks and the stdio bridge. It exists from the inbox's first open at
+ * seq 0, so it sees every event since the relay's first start (DESIGN.md "Consumers").
+ */
+export const DEFAULT_CONSUMER = 'claude-code';
+
+export interface InboxStats {
+  events: number;
+  head: number;
+  oldest: number | undefined;
+  /** Incoming events found already stored, since this inbox was opened. */
+  duplicates: number;
+  /** Records skipped on open because they were torn or corrupt. */
+  skippedOnOpen: number;
+  /** `waitForPending` calls currently waiting (a leak shows up here). */
+  waiters: number;
+}
+
+/**
+ * Events returned by reads are the inbox's own objects, shared between callers: treat them as read-only.
+ * Every method throws (or rejects with) an `InboxError` with code `inbox_closed` once `close()` was called.
+ */
+export interface Inbox {
+  /**
+   * Appends events; resolves once they are durable. Dedupe by (server, tenant, event_id); an event_id at or
+   * below the source's resume cursor that is no longer stored (retained out) counts as a duplicate too.
+   * Rejects with `InboxWriteError` (code `inbox_write_failed`) when the disk refuses; nothing of it is kept.
+   */
+  append(events: IncomingEvent[]): Promise<AppendResult>;
+  /** Highest event_id durable for this source: the upstream resume point (`Last-Event-ID`). */
+  resumeCursor(source: EventSource): number | undefined;
+  /** Events with seq > `seq`, in seq order. */
+  readSince(seq: number, options?: ReadOptions): StoredEvent[];
+  /** The newest events first (for UIs), at most `limit`. */
+  recent(limit: number, options?: { topic?: string }): StoredEvent[];
+  get(seq: number): StoredEvent | undefined;
+  /** Highest seq ever assigned (0 when empty). */
+  head(): number;
+
+  /** Creates the consumer if new (at head unless `startAt: 'earliest'`); returns its state. A topic given here is remembered. */
+  consumer(name: string, options?: ConsumerOptions): Promise<ConsumerState>;
+  listConsumers(): ConsumerState[];
+  /** Unacked events of a consumer (topic of the consumer AND of the options), oldest first. */
+  pending(name: string, options?: ReadOptions): StoredEvent[];
+  /** Moves the cursor forward to `upToSeq` (never backward); durable when resolved. Returns the new state. */
+  ack(name: string, upToSeq: number): Promise<ConsumerState>;
+  /**
+   * Resolves with the consumer's pending events as soon as there is at least one (at once if some are already
+   * pending), or with [] on timeout, abort or close. Woken by append, never by polling.
+   */
+  waitForPending(name: string, options: WaitOptions): Promise<StoredEvent[]>;
+  /** Calls `listener` after every append that stored new events. Returns an unsubscribe function. */
+  onAppend(listener: (events: StoredEvent[]) => void): () => void;
+
+  stats(): InboxStats;
+  /** Applies retention now (also applied on open and periodically by the file inbox). */
+  compact(): Promise<void>;
+  close(): Promise<void>;
+}

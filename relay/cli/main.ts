@@ -3,6 +3,13 @@
 import { CliError, UsageError } from './errors.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
+  daemon: { summary: 'run the relay headless (--demo: against the embedded reference server)', load: () => import('./daemon.js') },
+  status: { summary: "show the running relay's state (--json for all of it)", load: () => import('./status.js') },
+  events: { summary: 'list recent events, or --pending ones of a consumer', load: () => import('./events.js') },
+  subscriptions: { summary: 'list this relay’s subscriptions on the push server', load: () => import('./subscriptions.js') },
+  subscribe: { summary: 'subscribe to topics: --topic T… [--filter JSON] [--label L]', load: () => import('./subscribe.js') },
+  unsubscribe: { summary: 'remove a subscription by id', load: () => import('./unsubscribe.js') },
+  topics: { summary: "list the push server's topic catalog", load: () => import('./topics.js') },
   'reference-server': {
     summary: 'run the reference push server standalone (--demo for sample events)',
     load: () => import('./reference-server.js'),

@@ -107,15 +107,15 @@ export interface Inbox {
   /** The newest events first (for UIs), at most `limit`. */
   recent(limit: number, options?: { topic?: string }): StoredEvent[];
   get(seq: number): StoredEvent | undefined;
-  /** Highest seq ever assigned (0 when empty). */
+  /** Highest seq ever stored (0 when nothing was); it stays when retention drops events. */
   head(): number;
 
   /** Creates the consumer if new (at head unless `startAt: 'earliest'`); returns its state. A topic given here is remembered. */
   consumer(name: string, options?: ConsumerOptions): Promise<ConsumerState>;
   listConsumers(): ConsumerState[];
-  /** Unacked events of a consumer (topic of the consumer AND of the options), oldest first. */
+  /** Unacked events of a consumer (topic of the consumer AND of the options), oldest first. A consumer seen for the first time here is created at the head. */
   pending(name: string, options?: ReadOptions): StoredEvent[];
-  /** Moves the cursor forward to `upToSeq` (never backward); durable when resolved. Returns the new state. */
+  /** Moves the cursor forward to `upToSeq` (never backward, never past head); durable when resolved. Returns the new state. */
   ack(name: string, upToSeq: number): Promise<ConsumerState>;
   /**
    * Resolves with the consumer's pending events as soon as there is at least one (at once if some are already

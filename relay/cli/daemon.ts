@@ -1,0 +1,60 @@
+// `push-relay daemon`: the relay, headless (DESIGN.md "CLI"). Prints `listening <url>` then `inbox <url>`.
+import { resolveHome, homePaths } from '../config/home.js';
+import { InstanceLockedError } from '../config/instance.js';
+import { SettingsError } from '../config/settings.js';
+import { RelayConfigError } from '../core/errors.js';
+import { startRelay } from '../core/relay.js';
+import { ConfigError } from '../upstream/server-url.js';
+import { createLogger } from '../util/log.js';
+import { intOption, parse } from './args.js';
+import { CliError, UsageError } from './errors.js';
+
+const USAGE = 'push-relay daemon [--server URL] [--client-id ID] [--home DIR] [--local-port N] [--demo]';
+
+export async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      server: { type: 'string' },
+      'client-id': { type: 'string' },
+      home: { type: 'string' },
+      'local-port': { type: 'string' },
+      demo: { type: 'boolean' },
+      'demo-interval-ms': { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  const home = resolveHome(values.home);
+  const log = createLogger({ dir: homePaths(home).logs, stderrLevel: values.quiet ? 'warn' : 'info' });
+
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  let relay;
+  try {
+    relay = await startRelay({
+      home,
+      server: values.server,
+      demo: values.demo,
+      clientId: values['client-id'],
+      localPort: intOption('local-port', values['local-port'], { max: 65535 }),
+      demoIntervalMs: intOption('demo-interval-ms', values['demo-interval-ms'], { min: 10 }),
+      heartbeatMs: intOption('heartbeat-ms', values['heartbeat-ms'], { min: 50 }),
+      log,
+    });
+  } catch (err) {
+    if (err instanceof InstanceLockedError || err instanceof RelayConfigError || err instanceof SettingsError || err instanceof ConfigError) {
+      throw new CliError(err.message, err.code);
+    }
+    throw err;
+  }
+  process.stdout.write(`listening ${relay.url}\ninbox ${relay.inboxUrl}\n`);
+  log.info(`relay ready on ${relay.url} (home ${home})`);
+  const signal = await stopped;
+  log.info(`${signal}: shutting down`);
+  await relay.close();
+}

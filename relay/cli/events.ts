@@ -1,0 +1,31 @@
+// `push-relay events [--pending] [--consumer C] [--topic T] [--limit N] [--ack] [--json]`.
+import type { ApiEvent } from '../local/api-events.js';
+import { intOption, parse } from './args.js';
+import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parse(
+    argv,
+    { ...HOME_OPTION, pending: { type: 'boolean' }, consumer: { type: 'string' }, topic: { type: 'string' }, limit: { type: 'string' }, ack: { type: 'boolean' }, json: { type: 'boolean' } },
+    'push-relay events [--pending [--consumer C] [--ack]] [--topic T] [--limit N] [--json] [--home DIR]',
+  );
+  const params = new URLSearchParams();
+  if (values.topic) params.set('topic', values.topic);
+  const limit = intOption('limit', values.limit, { min: 1, max: 1000 });
+  if (limit) params.set('limit', String(limit));
+  let events: ApiEvent[];
+  let footer = '';
+  if (values.pending || values.consumer || values.ack) {
+    if (values.consumer) params.set('consumer', values.consumer);
+    if (values.ack) params.set('ack', 'true');
+    const r = await callRelay<{ consumer: string; events: ApiEvent[]; pending: number }>(values.home, `/v1/pending?${params}`);
+    events = r.events;
+    footer = `${r.events.length} shown${values.ack ? ' and acked' : ''}, ${r.pending} more pending for ${r.consumer}`;
+  } else {
+    events = (await callRelay<{ events: ApiEvent[] }>(values.home, `/v1/events?${params}`)).events.reverse();
+  }
+  if (values.json) return printJson(events);
+  for (const e of events) process.stdout.write(`${e.occurred_at}  #${e.event_id}  ${e.topic}  ${JSON.stringify(e.payload)}\n`);
+  if (footer) process.stdout.write(`${footer}\n`);
+  else if (events.length === 0) process.stdout.write('no events yet\n');
+}

@@ -1,0 +1,20 @@
+// `push-relay status [--json]`: the running relay's state in a few lines (or all of it as JSON).
+import type { RelayStatus } from '../local/core.js';
+import { parse } from './args.js';
+import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' } }, 'push-relay status [--json] [--home DIR]');
+  const status = await callRelay<RelayStatus>(values.home, '/v1/status');
+  if (values.json) return printJson(status);
+  const up = status.upstream;
+  const lines = [
+    `relay      ${status.local_url} (pid ${status.pid}, v${status.version}, home ${status.home})`,
+    `upstream   ${up.state}${status.mode === 'demo' ? ' (demo mode)' : ''} — ${status.server} as ${status.client_id}`,
+  ];
+  if (up.lastError?.message) lines.push(`last error ${up.lastError.message}`);
+  if (up.lag?.count) lines.push(`lag        ${up.lag.count} time(s), ${up.lag.dropped_total ?? 0} event(s) dropped upstream and fetched again`);
+  lines.push(`inbox      ${String(status.inbox.events)} event(s), head ${String(status.inbox.head)}`);
+  for (const c of status.consumers) lines.push(`consumer   ${c.name}${c.topic ? ` (${c.topic})` : ''}: ${c.pending} pending`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

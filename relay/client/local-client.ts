@@ -1,0 +1,100 @@
+// A light client of the running relay, for the CLI, the hooks and the stdio bridge: finds the relay through
+// `<home>/relay.json` and `<home>/local-token` and speaks node:http (not fetch: loading undici costs tens of
+// milliseconds on the hook path). No zod, no SDK here.
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+
+export class RelayUnavailableError extends Error {
+  readonly code = 'relay_unavailable';
+}
+
+export class RelayRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RelayEndpoint {
+  url: string;
+  token: string;
+  pid: number;
+}
+
+/** Reads relay.json and the token; throws RelayUnavailableError with the next step when there is none. */
+export function findRelay(home: string): RelayEndpoint {
+  let info: { url?: unknown; pid?: unknown };
+  try {
+    info = JSON.parse(readFileSync(join(home, 'relay.json'), 'utf8')) as typeof info;
+  } catch {
+    throw new RelayUnavailableError(`no relay is running on ${home}; start one with \`push-relay daemon\``);
+  }
+  let token: string;
+  try {
+    token = readFileSync(join(home, 'local-token'), 'utf8').trim();
+  } catch {
+    throw new RelayUnavailableError(`cannot read ${join(home, 'local-token')}; is this the relay's home dir?`);
+  }
+  if (typeof info.url !== 'string') throw new RelayUnavailableError(`${join(home, 'relay.json')} is damaged; restart the relay`);
+  return { url: info.url, token, pid: Number(info.pid) };
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  /** Whole-request deadline; the hook path uses short ones so a hung relay never blocks the agent. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export function relayRequest<T>(relay: RelayEndpoint, path: string, options: RequestOptions = {}): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const req = request(
+      `${relay.url}${path}`,
+      {
+        method: options.method ?? (payload ? 'POST' : 'GET'),
+        headers: {
+          authorization: `Bearer ${relay.token}`,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+        signal: options.signal,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          clearTimeout(timer);
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            return reject(new RelayRequestError(res.statusCode ?? 0, 'bad_response', `relay answered ${res.statusCode} with non-JSON`));
+          }
+          if ((res.statusCode ?? 0) >= 400) {
+            const err = (json as { error?: { code?: string; message?: string } }).error;
+            return reject(new RelayRequestError(res.statusCode ?? 0, err?.code ?? 'error', err?.message ?? `relay answered ${res.statusCode}`));
+          }
+          resolve(json as T);
+        });
+        res.on('error', (err) => reject(new RelayUnavailableError(`relay connection broke: ${err.message}`)));
+      },
+    );
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => req.destroy(new RelayUnavailableError(`relay did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      if (err instanceof RelayUnavailableError) return reject(err);
+      if ((err as Error).name === 'AbortError') return reject(err);
+      reject(new RelayUnavailableError(`relay at ${relay.url} is not answering (${(err as NodeJS.ErrnoException).code ?? err.message}); is it running?`));
+    });
+    req.end(payload);
+  });
+}

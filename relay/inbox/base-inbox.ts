@@ -1,0 +1,238 @@
+// Everything the two inboxes do identically: reads, consumers, waiters, listeners, stats, retention on read.
+// Subclasses own the append path (how a batch becomes durable), consumer persistence, compaction and close.
+import { ConsumerRegistry, type ConsumerRecord } from './consumers.js';
+import { InboxClosedError, InboxError } from './errors.js';
+import { EventTable, type PendingBatch } from './event-table.js';
+import { bothTopics, topicPredicate } from './topic-filter.js';
+import type {
+  AppendResult,
+  ConsumerOptions,
+  ConsumerState,
+  EventSource,
+  Inbox,
+  InboxStats,
+  IncomingEvent,
+  ReadOptions,
+  RetentionPolicy,
+  StoredEvent,
+  WaitOptions,
+} from './types.js';
+import { WaiterRegistry } from './waiters.js';
+
+export interface BaseInboxOptions {
+  retention: RetentionPolicy;
+  clock: () => number;
+  /** Where a throwing `onAppend` listener is reported; it never fails the append or other listeners. */
+  onListenerError?: ((error: unknown) => void) | undefined;
+}
+
+export abstract class BaseInbox implements Inbox {
+  protected readonly table = new EventTable();
+  protected consumers = new ConsumerRegistry();
+  protected readonly retention: RetentionPolicy;
+  protected readonly clock: () => number;
+  protected closed = false;
+  protected duplicates = 0;
+  protected skippedOnOpen = 0;
+  private readonly waiters = new WaiterRegistry();
+  private readonly listeners = new Set<(events: StoredEvent[]) => void>();
+  private readonly onListenerError: (error: unknown) => void;
+
+  protected constructor(options: BaseInboxOptions) {
+    this.retention = options.retention;
+    this.clock = options.clock;
+    this.onListenerError = options.onListenerError ?? ((error) => console.error('inbox: an onAppend listener threw', error));
+  }
+
+  abstract append(events: IncomingEvent[]): Promise<AppendResult>;
+  abstract compact(): Promise<void>;
+  abstract close(): Promise<void>;
+  /**
+   * Makes the consumer registry durable (no-op in memory); resolves once the state at call time is. With
+   * `changed` false it still waits for saves in flight and retries one that failed, so an ack that changed
+   * nothing itself is not reported durable before an earlier, identical one is.
+   */
+  protected abstract persistConsumers(changed: boolean): Promise<void>;
+
+  resumeCursor(source: EventSource): number | undefined {
+    this.assertOpen();
+    return this.table.resumeCursor(source);
+  }
+
+  readSince(seq: number, options?: ReadOptions): StoredEvent[] {
+    this.assertOpen();
+    this.expire();
+    return this.table.readSince(seq, topicPredicate(options?.topic), options?.limit);
+  }
+
+  recent(limit: number, options?: { topic?: string }): StoredEvent[] {
+    this.assertOpen();
+    this.expire();
+    return this.table.recent(limit, topicPredicate(options?.topic));
+  }
+
+  get(seq: number): StoredEvent | undefined {
+    this.assertOpen();
+    this.expire();
+    return this.table.get(seq);
+  }
+
+  head(): number {
+    this.assertOpen();
+    return this.table.head();
+  }
+
+  async consumer(name: string, options?: ConsumerOptions): Promise<ConsumerState> {
+    this.assertOpen();
+    this.expire();
+    const { record, changed } = this.consumers.ensure(name, options, this.startPositions());
+    await this.persistConsumers(changed);
+    return this.state(name, record);
+  }
+
+  listConsumers(): ConsumerState[] {
+    this.assertOpen();
+    this.expire();
+    return this.consumers.entries().map(([name, record]) => this.state(name, record));
+  }
+
+  pending(name: string, options?: ReadOptions): StoredEvent[] {
+    this.assertOpen();
+    return this.pendingOf(name, options);
+  }
+
+  /** `pending` without the open check: waiters collect through it while a closing inbox commits its last batch. */
+  private pendingOf(name: string, options: ReadOptions | undefined): StoredEvent[] {
+    this.expire();
+    const record = this.touch(name);
+    return this.table.readSince(record.cursor, bothTopics(topicPredicate(record.topic), topicPredicate(options?.topic)), options?.limit);
+  }
+
+  async ack(name: string, upToSeq: number): Promise<ConsumerState> {
+    this.assertOpen();
+    const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions());
+    const moved = this.consumers.ack(record, upToSeq, this.table.head());
+    await this.persistConsumers(created || moved);
+    this.expire();
+    return this.state(name, record);
+  }
+
+  waitForPending(name: string, options: WaitOptions): Promise<StoredEvent[]> {
+    try {
+      const ready = this.pending(name, options);
+      if (ready.length > 0) return Promise.resolve(ready);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const callTopic = topicPredicate(options.topic);
+    return this.waiters.wait({
+      // The consumer's topic is read at wake-up time: `consumer(name, {topic})` may change it meanwhile.
+      wants: (events) => {
+        const record = this.consumers.get(name);
+        if (!record) return false;
+        const matches = bothTopics(topicPredicate(record.topic), callTopic);
+        return events.some((e) => e.seq > record.cursor && (!matches || matches(e.topic)));
+      },
+      collect: () => this.pendingOf(name, options),
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+  }
+
+  onAppend(listener: (events: StoredEvent[]) => void): () => void {
+    this.assertOpen();
+    // Wrapped so the same function can subscribe twice and unsubscribe each registration separately.
+    const entry = (events: StoredEvent[]) => listener(events);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  stats(): InboxStats {
+    this.assertOpen();
+    this.expire();
+    return {
+      events: this.table.size(),
+      head: this.table.head(),
+      oldest: this.table.oldest()?.seq,
+      duplicates: this.duplicates,
+      skippedOnOpen: this.skippedOnOpen,
+      waiters: this.waiters.size,
+    };
+  }
+
+  protected assertOpen(): void {
+    if (this.closed) throw new InboxClosedError();
+  }
+
+  /** Age retention moves with the clock, not with appends, so reads hide what expired since (cheap: O(dropped)). */
+  protected expire(): number {
+    return this.table.trim(this.retention, this.clock());
+  }
+
+  protected receivedAt(): string {
+    return new Date(this.clock()).toISOString();
+  }
+
+  protected validate(events: readonly IncomingEvent[]): void {
+    if (!Array.isArray(events)) throw new InboxError('inbox_invalid_argument', 'append needs an array of incoming events.');
+    for (const incoming of events) {
+      const id = incoming?.event?.event_id;
+      if (!Number.isSafeInteger(id) || (id as number) < 0 || typeof incoming.event.topic !== 'string') {
+        throw new InboxError('inbox_invalid_argument', `An incoming event needs a non-negative integer event_id and a topic; got event_id=${String(id)}.`);
+      }
+      if (typeof incoming.source?.server !== 'string' || typeof incoming.source.tenant !== 'string' || typeof incoming.subscription_id !== 'string') {
+        throw new InboxError('inbox_invalid_argument', `Event ${id} needs a source {server, tenant} and a subscription_id.`);
+      }
+    }
+  }
+
+  /**
+   * After a batch is durable and committed: count, apply retention, tell listeners (once per append that
+   * stored something) and wake waiters (once per batch).
+   */
+  protected published(batch: PendingBatch, results: readonly AppendResult[]): void {
+    for (const result of results) this.duplicates += result.duplicates;
+    this.expire();
+    for (const result of results) {
+      if (result.appended.length === 0) continue;
+      for (const listener of [...this.listeners]) {
+        try {
+          listener(result.appended);
+        } catch (error) {
+          this.onListenerError(error);
+        }
+      }
+    }
+    this.waiters.notify(batch.events);
+  }
+
+  /** Ends every waiter with [] (on close). */
+  protected releaseWaiters(): void {
+    this.waiters.releaseAll();
+  }
+
+  private startPositions() {
+    const head = this.table.head();
+    const oldest = this.table.oldest();
+    return { head, earliest: oldest ? oldest.seq - 1 : head };
+  }
+
+  /** A consumer used for the first time by a synchronous read is created at the head and saved in the background. */
+  private touch(name: string): ConsumerRecord {
+    const { record, changed } = this.consumers.ensure(name, undefined, this.startPositions());
+    // A failed save keeps the registry dirty; the next ack, consumer() or close() retries and reports it.
+    if (changed) this.persistConsumers(true).catch(() => {});
+    return record;
+  }
+
+  private state(name: string, record: ConsumerRecord): ConsumerState {
+    return {
+      name,
+      topic: record.topic,
+      cursor: record.cursor,
+      pending: this.table.countSince(record.cursor, topicPredicate(record.topic)),
+    };
+  }
+}

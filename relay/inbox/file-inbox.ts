@@ -1,0 +1,485 @@
+// The durable inbox: an append-only log of JSON-line segments (format in record-format.ts) plus an atomically
+// rewritten consumers.json. Reads are served from memory (event-table.ts), rebuilt from the log on open.
+//
+//   dir/segments/00000001.log …   records; a new segment every ~8 MiB or ~20k records
+//   dir/consumers.json            {version:1, consumers:{name:{topic?, cursor}}}: tmp + fsync + rename + fsync dir
+//
+// Appends are group-committed: everything appended in one tick, or while the previous write+fsync is in flight,
+// goes out as one write and one fsync. An append resolves only after that fsync, because the relay advances its
+// upstream cursor past an event only once the event is durable (DESIGN.md "Upstream cursor"). Batches are
+// written strictly one after another, so the order on disk is the seq order.
+import { join } from 'node:path';
+import { BaseInbox } from './base-inbox.js';
+import { ConsumerRegistry, ConsumersFileSchema, type ConsumersFile } from './consumers.js';
+import { InboxError, InboxWriteError, errnoOf } from './errors.js';
+import { newBatch, type PendingBatch } from './event-table.js';
+import { fsyncDir, nodeInboxFs, writeFileAtomically, writeFully, type InboxFs } from './fs.js';
+import { checkpointCursors, checkpointRecord, encodeRecord, scanSegment, type LogRecord } from './record-format.js';
+import { resolveRetention } from './retention.js';
+import { DEFAULT_RETENTION, type AppendResult, type IncomingEvent, type RetentionPolicy } from './types.js';
+
+export interface FileInboxOptions {
+  dir: string;
+  retention?: Partial<RetentionPolicy>;
+  /** Milliseconds since the epoch; drives `received_at` and age retention. */
+  clock?: () => number;
+  fs?: InboxFs;
+  /** Roll to a new segment once the current one would exceed this many bytes (default 8 MiB). */
+  segmentMaxBytes?: number;
+  /** … or this many records (default 20,000). Small values let tests see rolls and retention cheaply. */
+  segmentMaxRecords?: number;
+  /**
+   * How often retention runs on its own (default hourly; 0 = never). Reads hide expired events at once; this
+   * only frees disk for an inbox that receives too little to roll segments.
+   */
+  compactEveryMs?: number;
+  onListenerError?: (error: unknown) => void;
+}
+
+const DEFAULT_COMPACT_EVERY_MS = 3_600_000;
+const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+const DEFAULT_SEGMENT_RECORDS = 20_000;
+const SEGMENT_NAME = /^(\d+)\.log$/;
+
+interface Segment {
+  no: number;
+  path: string;
+  size: number;
+  records: number;
+  /** Highest seq this segment knows (its last event, or its checkpoint's head): deletable once below retention. */
+  lastSeq: number;
+}
+
+interface QueuedAppend {
+  result: AppendResult;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+interface Batch extends PendingBatch {
+  appends: QueuedAppend[];
+  /** Committed or failed; a failed batch still has a flush queued, which then does nothing. */
+  settled: boolean;
+}
+
+const noop = () => {};
+
+export class FileInbox extends BaseInbox {
+  private readonly fs: InboxFs;
+  private readonly segmentsDir: string;
+  private readonly consumersPath: string;
+  private readonly segmentMaxBytes: number;
+  private readonly segmentMaxRecords: number;
+  private segments: Segment[] = [];
+  /** fd of the last (active) segment, opened for positioned writes. */
+  private fd: number | undefined;
+  /** A failed write could not be cut back; cut again before writing anything else. */
+  private needsTruncate = false;
+  /** The batch collecting appends; its flush is already queued on `logChain`. */
+  private collecting: Batch | undefined;
+  /** Serializes every log write, roll and segment deletion. Never rejects. */
+  private logChain: Promise<void> = Promise.resolve();
+  private consumersDirty = false;
+  /** Serializes consumers.json writes. Never rejects. */
+  private consumersChain: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+  private compactTimer: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(options: FileInboxOptions) {
+    super({
+      retention: resolveRetention(options.retention, DEFAULT_RETENTION),
+      clock: options.clock ?? Date.now,
+      onListenerError: options.onListenerError,
+    });
+    this.fs = options.fs ?? nodeInboxFs;
+    this.segmentsDir = join(options.dir, 'segments');
+    this.consumersPath = join(options.dir, 'consumers.json');
+    this.segmentMaxBytes = options.segmentMaxBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.segmentMaxRecords = options.segmentMaxRecords ?? DEFAULT_SEGMENT_RECORDS;
+  }
+
+  /**
+   * Opens (creating if needed) the inbox in `dir`. A torn tail of the last segment is cut off, corrupt records
+   * elsewhere are skipped and counted in `stats().skippedOnOpen`; neither is fatal.
+   */
+  static async open(options: FileInboxOptions): Promise<FileInbox> {
+    const inbox = new FileInbox(options);
+    try {
+      await inbox.load();
+    } catch (error) {
+      if (inbox.fd !== undefined) await inbox.fs.close(inbox.fd).catch(noop);
+      if (error instanceof InboxError) throw error;
+      throw new InboxError('inbox_open_failed', `Could not open the inbox in ${options.dir}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+    const every = options.compactEveryMs ?? DEFAULT_COMPACT_EVERY_MS;
+    if (every > 0) {
+      // A failure here resurfaces on the next append or compact(); the timer must not keep the process alive.
+      inbox.compactTimer = setInterval(() => inbox.compact().catch(noop), every);
+      inbox.compactTimer.unref?.();
+    }
+    return inbox;
+  }
+
+  append(events: IncomingEvent[]): Promise<AppendResult> {
+    try {
+      this.assertOpen();
+      this.validate(events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const batch = this.collecting ?? this.startBatch();
+    const result = this.table.plan(events, this.receivedAt(), batch);
+    return new Promise((resolve, reject) => batch.appends.push({ result, resolve, reject }));
+  }
+
+  compact(): Promise<void> {
+    try {
+      this.assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.serializeLog(async () => {
+      this.expire();
+      const active = this.activeSegment();
+      // An idle inbox whose every event aged out: start a fresh segment so the old one can go too.
+      if (active.records > 1 && active.lastSeq < this.firstVisibleSeq()) {
+        try {
+          await this.roll('', 0, this.table.head());
+        } catch (error) {
+          throw new InboxWriteError('a new inbox segment', error);
+        }
+      }
+      await this.dropExpiredSegments();
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  protected persistConsumers(changed: boolean): Promise<void> {
+    if (changed) this.consumersDirty = true;
+    return this.saveConsumers();
+  }
+
+  // ---- open ----
+
+  private async load(): Promise<void> {
+    await this.fs.mkdir(this.segmentsDir, { recursive: true });
+    const found = (await this.fs.readdir(this.segmentsDir))
+      .map((name) => SEGMENT_NAME.exec(name))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => Number(match[1]))
+      .sort((a, b) => a - b);
+
+    // One read buffer for all segments: parsing copies what it keeps into strings and objects, and a fresh
+    // 8 MiB buffer per segment would leave the allocator holding tens of MB after open.
+    const reader = { buf: Buffer.allocUnsafe(0) };
+    for (const [i, no] of found.entries()) {
+      const last = i === found.length - 1;
+      const path = this.segmentPath(no);
+      const fd = await this.fs.open(path, last ? 'r+' : 'r');
+      if (last) this.fd = fd; // the active segment: kept open for appends (and closed by open() on failure)
+      try {
+        const length = await this.readAll(fd, reader);
+        this.segments.push(await this.loadSegment(no, reader.buf.subarray(0, length), fd, last));
+      } finally {
+        if (!last) await this.fs.close(fd);
+      }
+      // Trim as we go, so a log holding more than retention never sits in memory all at once.
+      this.expire();
+    }
+    if (this.segments.length === 0) await this.createFirstSegment();
+
+    await this.loadConsumers();
+    await this.dropExpiredSegments();
+  }
+
+  /** Reads the whole file into `reader.buf` (grown as needed); returns its length. */
+  private async readAll(fd: number, reader: { buf: Buffer }): Promise<number> {
+    let length = 0;
+    for (;;) {
+      if (length === reader.buf.length) {
+        const grown = Buffer.allocUnsafe(Math.max(this.segmentMaxBytes + 64 * 1024, reader.buf.length * 2));
+        reader.buf.copy(grown, 0, 0, length);
+        reader.buf = grown;
+      }
+      const n = await this.fs.read(fd, reader.buf, length, reader.buf.length - length, length);
+      if (n === 0) return length;
+      length += n;
+    }
+  }
+
+  private async loadSegment(no: number, buf: Buffer, fd: number, last: boolean): Promise<Segment> {
+    const path = this.segmentPath(no);
+    const segment: Segment = { no, path, size: buf.length, records: 0, lastSeq: this.table.head() };
+    let rejected = 0;
+    const { goodEnd, corrupt } = scanSegment(buf, (record) => {
+      segment.records++;
+      if (!this.applyRecord(record)) rejected++;
+    });
+    this.skippedOnOpen += corrupt + rejected;
+    segment.lastSeq = this.table.head();
+    if (last && goodEnd < buf.length) {
+      // A torn tail: the write that was cut short was never acknowledged, so dropping it loses nothing. Cut it
+      // off now, or the next record would be glued to the fragment and lost with it.
+      await this.fs.ftruncate(fd, goodEnd);
+      await this.fs.fsync(fd);
+      segment.size = goodEnd;
+    }
+    return segment;
+  }
+
+  /** Returns false when an intact record does not fit (e.g. a repeated seq); the caller counts it as skipped. */
+  private applyRecord(record: LogRecord): boolean {
+    switch (record.t) {
+      case 'cp':
+        this.table.loadCheckpoint(record.head, checkpointCursors(record));
+        return true;
+      case 'ev':
+        return this.table.load(record.ev);
+      case 'merge':
+        this.table.loadMerge(record.seq, record.sub);
+        return true;
+    }
+  }
+
+  private async createFirstSegment(): Promise<void> {
+    const segment: Segment = { no: 1, path: this.segmentPath(1), size: 0, records: 0, lastSeq: this.table.head() };
+    this.fd = await this.fs.open(segment.path, 'w');
+    await fsyncDir(this.fs, this.segmentsDir);
+    this.segments.push(segment);
+  }
+
+  private async loadConsumers(): Promise<void> {
+    let text: string | undefined;
+    try {
+      text = (await this.fs.readFile(this.consumersPath)).toString('utf8');
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw error;
+    }
+    let saved: ConsumersFile | undefined;
+    if (text !== undefined) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      saved = ConsumersFileSchema.safeParse(json).data;
+      // Written atomically, so this means someone edited it. Keep their copy and start over: consumers then
+      // see events again (at least once), which beats refusing to start.
+      if (!saved) await this.fs.rename(this.consumersPath, `${this.consumersPath}.corrupt-${this.clock()}`).catch(noop);
+    }
+    this.consumers = new ConsumerRegistry(saved);
+    let dirty = !saved;
+    // A cursor past the head (log lost or replaced) would hide the next events from that consumer.
+    const head = this.table.head();
+    for (const [, record] of this.consumers.entries()) {
+      if (record.cursor > head) {
+        record.cursor = head;
+        dirty = true;
+      }
+    }
+    await this.persistConsumers(dirty);
+  }
+
+  // ---- append path ----
+
+  private startBatch(): Batch {
+    const batch: Batch = { ...newBatch(), appends: [], settled: false };
+    this.collecting = batch;
+    // Queued behind the write in flight (if any); otherwise it runs after the current tick's appends.
+    void this.serializeLog(() => this.flush(batch));
+    return batch;
+  }
+
+  private async flush(batch: Batch): Promise<void> {
+    if (this.collecting === batch) this.collecting = undefined;
+    if (batch.settled) return;
+    let rolled = false;
+    if (batch.events.length > 0 || batch.merges.length > 0) {
+      try {
+        rolled = await this.writeBatch(batch);
+      } catch (error) {
+        this.fail(batch, new InboxWriteError('the inbox log', error));
+        return;
+      }
+    }
+    batch.settled = true;
+    this.table.commit(batch);
+    this.published(
+      batch,
+      batch.appends.map((a) => a.result),
+    );
+    for (const queued of batch.appends) queued.resolve(queued.result);
+    if (rolled) await this.dropExpiredSegments();
+  }
+
+  /**
+   * Rejects this batch and the one collecting behind it: the later one may count duplicates of, or merge into,
+   * events that are now not stored, and an append must never report "duplicate" for an event that was lost.
+   */
+  private fail(batch: Batch, error: InboxWriteError): void {
+    const failed = [batch];
+    if (this.collecting && this.collecting !== batch) failed.push(this.collecting);
+    this.collecting = undefined;
+    for (const b of failed) {
+      b.settled = true;
+      this.table.rollback(b);
+      for (const queued of b.appends) queued.reject(error);
+    }
+  }
+
+  /** Writes one batch (rolling first if the active segment is full). Returns whether it rolled. */
+  private async writeBatch(batch: Batch): Promise<boolean> {
+    let body = '';
+    for (const ev of batch.events) body += encodeRecord({ t: 'ev', ev });
+    for (const m of batch.merges) body += encodeRecord({ t: 'merge', seq: m.event.seq, sub: m.subscriptionId });
+    const records = batch.events.length + batch.merges.length;
+    const lastSeq = batch.events.at(-1)?.seq ?? this.table.head();
+    const active = this.activeSegment();
+    // A rejected write that could not be cut back yet: nothing goes out (in this segment or a new one) until
+    // it is, or its records could come back on the next open.
+    if (this.needsTruncate) await this.cutBack(this.requireFd(), active.size);
+    const bytes = Buffer.byteLength(body);
+    if (active.size > 0 && (active.size + bytes > this.segmentMaxBytes || active.records + records > this.segmentMaxRecords)) {
+      await this.roll(body, records, lastSeq);
+      return true;
+    }
+    await this.writeActive(active, body, records, lastSeq);
+    return false;
+  }
+
+  private async writeActive(segment: Segment, body: string, records: number, lastSeq: number): Promise<void> {
+    const fd = this.requireFd();
+    // An empty segment (first one, or one emptied by a failed first write) starts with its checkpoint.
+    const header = segment.size === 0 ? encodeRecord(checkpointRecord(this.table.head(), this.table.sourceCursors())) : '';
+    const buf = Buffer.from(header + body, 'utf8');
+    try {
+      await writeFully(this.fs, fd, buf, segment.size);
+      await this.fs.fsync(fd);
+    } catch (error) {
+      // Partial lines or whole records of a rejected batch must not survive: the next batch starts at the
+      // last good byte, and a later reopen must not resurrect events the caller was told failed.
+      await this.cutBack(fd, segment.size).catch(noop);
+      throw error;
+    }
+    segment.size += buf.length;
+    segment.records += records + (header ? 1 : 0);
+    segment.lastSeq = lastSeq;
+  }
+
+  /** Starts segment n+1 with a checkpoint and `body`; the old segment stays as it is. */
+  private async roll(body: string, records: number, lastSeq: number): Promise<void> {
+    const no = this.activeSegment().no + 1;
+    const path = this.segmentPath(no);
+    const buf = Buffer.from(encodeRecord(checkpointRecord(this.table.head(), this.table.sourceCursors())) + body, 'utf8');
+    let fd: number | undefined;
+    try {
+      fd = await this.fs.open(path, 'w');
+      await writeFully(this.fs, fd, buf, 0);
+      await this.fs.fsync(fd);
+      // The new file's directory entry must be durable too, or a crash could lose the whole segment.
+      await fsyncDir(this.fs, this.segmentsDir);
+    } catch (error) {
+      if (fd !== undefined) await this.fs.close(fd).catch(noop);
+      await this.fs.unlink(path).catch(noop);
+      throw error;
+    }
+    const previous = this.fd;
+    this.fd = fd;
+    this.segments.push({ no, path, size: buf.length, records: records + 1, lastSeq });
+    if (previous !== undefined) await this.fs.close(previous).catch(noop);
+  }
+
+  private async cutBack(fd: number, size: number): Promise<void> {
+    this.needsTruncate = true;
+    await this.fs.ftruncate(fd, size);
+    await this.fs.fsync(fd);
+    this.needsTruncate = false;
+  }
+
+  // ---- retention ----
+
+  private firstVisibleSeq(): number {
+    return this.table.oldest()?.seq ?? this.table.head() + 1;
+  }
+
+  /** Deletes whole segments whose every event is past retention; never the active one (it holds the head). */
+  private async dropExpiredSegments(): Promise<void> {
+    const firstVisible = this.firstVisibleSeq();
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0] as Segment;
+      if (oldest.lastSeq >= firstVisible) break;
+      try {
+        await this.fs.unlink(oldest.path);
+      } catch (error) {
+        // Left for the next attempt; an undeleted segment only costs disk, its events stay invisible.
+        if (errnoOf(error) !== 'ENOENT') return;
+      }
+      this.segments.shift();
+    }
+  }
+
+  // ---- consumers.json ----
+
+  /** Saves if anything changed since the last save began; resolves once the state at call time is durable. */
+  private saveConsumers(): Promise<void> {
+    const run = this.consumersChain.then(async () => {
+      if (!this.consumersDirty) return;
+      this.consumersDirty = false;
+      try {
+        await writeFileAtomically(this.fs, this.consumersPath, JSON.stringify(this.consumers.toFile()));
+      } catch (error) {
+        this.consumersDirty = true;
+        throw new InboxWriteError('consumers.json', error);
+      }
+    });
+    this.consumersChain = run.catch(noop);
+    return run;
+  }
+
+  // ---- plumbing ----
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    if (this.compactTimer !== undefined) clearInterval(this.compactTimer);
+    this.releaseWaiters();
+    await this.logChain;
+    let failure: unknown;
+    try {
+      await this.saveConsumers();
+    } catch (error) {
+      failure = error;
+    }
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await this.fs.close(fd).catch(noop);
+    if (failure !== undefined) throw failure;
+  }
+
+  private serializeLog<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.logChain.then(task);
+    this.logChain = run.then(noop, noop);
+    return run;
+  }
+
+  private activeSegment(): Segment {
+    const segment = this.segments.at(-1);
+    if (!segment) throw new Error('inbox invariant: no active segment after open');
+    return segment;
+  }
+
+  private requireFd(): number {
+    if (this.fd === undefined) throw new Error('inbox invariant: active segment is not open');
+    return this.fd;
+  }
+
+  private segmentPath(no: number): string {
+    return join(this.segmentsDir, `${String(no).padStart(8, '0')}.log`);
+  }
+}

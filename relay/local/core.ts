@@ -1,0 +1,36 @@
+// What the local server needs from the running relay. The daemon and the tray app both provide it.
+import type { Inbox } from '../inbox/types.js';
+import type { Category, ListTopicsOutputSchema, SubscribeInput } from '../protocol/tools.js';
+import type { PushStreamStatus } from '../upstream/push-stream.js';
+import type { SubscriptionRow } from '../protocol/frames.js';
+import type { z } from 'zod';
+
+export interface RelayStatus {
+  version: string;
+  pid: number;
+  home: string;
+  mode: 'demo' | 'server';
+  server: string;
+  client_id: string;
+  started_at: string;
+  local_url: string;
+  upstream: PushStreamStatus;
+  inbox: Record<string, unknown>;
+  consumers: { name: string; topic: string | undefined; cursor: number; pending: number }[];
+}
+
+/** The control plane as the relay relays it: the relay supplies the client_id. */
+export interface ControlPlane {
+  subscribe(input: Omit<SubscribeInput, 'client_id'>): Promise<SubscriptionRow>;
+  unsubscribe(subscriptionId: string): Promise<Record<string, unknown>>;
+  listSubscriptions(includeDeleted?: boolean): Promise<SubscriptionRow[]>;
+  listTopics(category?: Category): Promise<z.infer<typeof ListTopicsOutputSchema>>;
+}
+
+export interface RelayCore {
+  readonly inbox: Inbox;
+  readonly control: ControlPlane;
+  status(): RelayStatus;
+  /** Calls `listener` whenever the status changes (upstream state, lag, …). Returns an unsubscribe. */
+  onStatus(listener: (status: RelayStatus) => void): () => void;
+}

@@ -1,0 +1,43 @@
+// Who may talk to the local server: loopback only, the right Host (DNS rebinding: a hostile page that
+// resolves its own name to 127.0.0.1 still sends its own Host), no foreign Origin (a browser page of another
+// site), and the local token on every route but /v1/health.
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { bearerToken, HttpError } from '../util/http.js';
+
+export function allowedHosts(port: number): Set<string> {
+  return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+}
+
+export function checkHostAndOrigin(req: IncomingMessage, hosts: Set<string>): void {
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (!hosts.has(host)) {
+    throw new HttpError(403, 'forbidden_host', `Host "${host}" is not this relay; use http://127.0.0.1:<port>/`);
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== 'null') {
+    let originHost: string;
+    try {
+      const url = new URL(origin);
+      originHost = url.protocol === 'http:' ? url.host.toLowerCase() : '';
+    } catch {
+      originHost = '';
+    }
+    if (!hosts.has(originHost)) throw new HttpError(403, 'forbidden_origin', `requests from ${origin} are not allowed`);
+  } else if (origin === 'null') {
+    throw new HttpError(403, 'forbidden_origin', 'requests from opaque origins are not allowed');
+  }
+}
+
+export function checkToken(req: IncomingMessage, expected: string): void {
+  const given = bearerToken(req);
+  const ok =
+    given !== undefined &&
+    given.length === expected.length &&
+    timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  if (!ok) {
+    throw new HttpError(401, 'unauthorized', 'send "Authorization: Bearer <token>" with the token from <home>/local-token', {
+      'www-authenticate': 'Bearer realm="push-relay"',
+    });
+  }
+}

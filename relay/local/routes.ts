@@ -1,0 +1,180 @@
+// The relay's local HTTP API (DESIGN.md "Local HTTP"): /v1/* for hooks, the CLI and the UI.
+// Every handler validates its input with zod and answers errors as `{ error: { code, message } }`.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { DEFAULT_CONSUMER } from '../inbox/types.js';
+import { CategorySchema, SubscribeInputSchema } from '../protocol/tools.js';
+import { HttpError, readJson, sendJson } from '../util/http.js';
+import { toApiEvent } from './api-events.js';
+import type { RelayCore } from './core.js';
+import { openEventStream } from './event-stream.js';
+
+export const ConsumerNameSchema = z
+  .string()
+  .regex(/^[\w.:@-]{1,100}$/, 'consumer names use letters, digits and _ . : @ - (at most 100)');
+
+const TopicSchema = z.string().min(1).max(200);
+const intParam = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const boolParam = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const PendingQuery = z.strictObject({
+  consumer: ConsumerNameSchema.default(DEFAULT_CONSUMER),
+  topic: TopicSchema.optional(),
+  limit: intParam(1, 1000).default(50),
+  ack: boolParam.default(false),
+  start: z.enum(['head', 'earliest']).optional(),
+});
+
+const WaitQuery = z.strictObject({
+  consumer: ConsumerNameSchema.default(DEFAULT_CONSUMER),
+  topic: TopicSchema.optional(),
+  limit: intParam(1, 1000).default(10),
+  timeout_ms: intParam(0, 3_600_000).default(30_000),
+  ack: boolParam.default(false),
+});
+
+const EventsQuery = z.strictObject({
+  since: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+  topic: TopicSchema.optional(),
+  limit: intParam(1, 1000).default(50),
+});
+
+const AckBody = z
+  .strictObject({
+    consumer: ConsumerNameSchema.default(DEFAULT_CONSUMER),
+    up_to_seq: z.number().int().nonnegative().optional(),
+    up_to_event_id: z.number().int().nonnegative().optional(),
+  })
+  .refine((b) => (b.up_to_seq === undefined) !== (b.up_to_event_id === undefined), {
+    message: 'give exactly one of up_to_seq or up_to_event_id',
+  });
+
+const SubscribeBody = SubscribeInputSchema.omit({ client_id: true });
+
+function query<T extends z.ZodType>(schema: T, url: URL): z.infer<T> {
+  const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
+  if (!parsed.success) throw badRequest(parsed.error);
+  return parsed.data;
+}
+
+async function body<T extends z.ZodType>(schema: T, req: IncomingMessage): Promise<z.infer<T>> {
+  const parsed = schema.safeParse(await readJson(req, 64 * 1024));
+  if (!parsed.success) throw badRequest(parsed.error);
+  return parsed.data;
+}
+
+function badRequest(error: z.ZodError): HttpError {
+  const message = error.issues
+    .map((i) => (i.code === 'unrecognized_keys' ? `unknown parameter(s) ${i.keys.join(', ')}` : `${i.path.join('.') || 'request'}: ${i.message}`))
+    .join('; ');
+  return new HttpError(400, 'invalid_request', message);
+}
+
+/** Maps `up_to_event_id` (what agents see) to the inbox's seq for the consumer's events. */
+function seqForEventId(core: RelayCore, consumer: string, eventId: number): number {
+  const pending = core.inbox.pending(consumer, { limit: 100_000 });
+  let seq: number | undefined;
+  for (const e of pending) if (e.event_id <= eventId) seq = e.seq;
+  return seq ?? 0;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export function v1Routes(core: RelayCore): Record<string, Partial<Record<string, Handler>>> {
+  return {
+    '/v1/status': { GET: (_req, res) => sendJson(res, 200, core.status()) },
+
+    '/v1/pending': {
+      GET: async (_req, res, url) => {
+        const q = query(PendingQuery, url);
+        await core.inbox.consumer(q.consumer, { startAt: q.start });
+        const events = core.inbox.pending(q.consumer, { topic: q.topic, limit: q.limit });
+        let state = (await core.inbox.consumer(q.consumer));
+        if (q.ack && events.length > 0) state = await core.inbox.ack(q.consumer, events.at(-1)!.seq);
+        const remaining = core.inbox.pending(q.consumer, { topic: q.topic }).length;
+        sendJson(res, 200, {
+          consumer: q.consumer,
+          events: events.map(toApiEvent),
+          acked: q.ack && events.length > 0,
+          pending: q.ack ? remaining : remaining - events.length,
+          cursor: state.cursor,
+        });
+      },
+    },
+
+    '/v1/wait': {
+      GET: async (req, res, url) => {
+        const q = query(WaitQuery, url);
+        await core.inbox.consumer(q.consumer);
+        // A long-poll: stop waiting the moment the caller goes away (hooks get killed, users hit ^C).
+        const abort = new AbortController();
+        res.on('close', () => abort.abort());
+        const events = await core.inbox.waitForPending(q.consumer, {
+          topic: q.topic,
+          limit: q.limit,
+          timeoutMs: q.timeout_ms,
+          signal: abort.signal,
+        });
+        if (abort.signal.aborted && res.destroyed) return;
+        if (q.ack && events.length > 0) await core.inbox.ack(q.consumer, events.at(-1)!.seq);
+        const remaining = core.inbox.pending(q.consumer, { topic: q.topic }).length;
+        sendJson(res, 200, {
+          status: events.length > 0 ? 'event' : 'timeout',
+          consumer: q.consumer,
+          events: events.map(toApiEvent),
+          pending: q.ack ? remaining : remaining - events.length,
+        });
+        void req;
+      },
+    },
+
+    '/v1/ack': {
+      POST: async (req, res) => {
+        const b = await body(AckBody, req);
+        await core.inbox.consumer(b.consumer);
+        const seq = b.up_to_seq ?? seqForEventId(core, b.consumer, b.up_to_event_id!);
+        const state = await core.inbox.ack(b.consumer, seq);
+        sendJson(res, 200, state);
+      },
+    },
+
+    '/v1/events': {
+      GET: (_req, res, url) => {
+        const q = query(EventsQuery, url);
+        const events =
+          q.since === undefined
+            ? core.inbox.recent(q.limit, { topic: q.topic })
+            : core.inbox.readSince(q.since, { topic: q.topic, limit: q.limit });
+        sendJson(res, 200, { events: events.map(toApiEvent), head: core.inbox.head() });
+      },
+    },
+
+    '/v1/stream': { GET: (req, res) => openEventStream(core, req, res) },
+
+    '/v1/subscriptions': {
+      GET: async (_req, res, url) => {
+        const includeDeleted = url.searchParams.get('include_deleted') === 'true';
+        sendJson(res, 200, { subscriptions: await core.control.listSubscriptions(includeDeleted) });
+      },
+      POST: async (req, res) => sendJson(res, 200, await core.control.subscribe(await body(SubscribeBody, req))),
+    },
+
+    '/v1/topics': {
+      GET: async (_req, res, url) => {
+        const q = query(z.strictObject({ category: CategorySchema.optional() }), url);
+        sendJson(res, 200, await core.control.listTopics(q.category));
+      },
+    },
+  };
+}
+
+/** `DELETE /v1/subscriptions/<id>` has a path parameter, so it is matched by prefix. */
+export async function unsubscribeRoute(core: RelayCore, res: ServerResponse, id: string): Promise<void> {
+  if (!/^[\w-]{1,200}$/.test(id)) throw new HttpError(400, 'invalid_request', 'subscription id looks wrong');
+  sendJson(res, 200, await core.control.unsubscribe(id));
+}

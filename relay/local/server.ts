@@ -1,0 +1,88 @@
+// The relay's loopback HTTP server: 127.0.0.1 only, Host/Origin checked, the local token on every route but
+// /v1/health. Routes are a fixed table (node:http, no framework: the hook path stays light).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpError, sendError, sendJson } from '../util/http.js';
+import type { Logger } from '../util/log.js';
+import type { RelayCore } from './core.js';
+import { allowedHosts, checkHostAndOrigin, checkToken } from './guard.js';
+import { unsubscribeRoute, v1Routes, type Handler } from './routes.js';
+
+export interface LocalServerOptions {
+  core: RelayCore;
+  token: string;
+  port: number;
+  version: string;
+  log: Logger;
+  /** Extra routes mounted by later layers (the MCP endpoint, the UI). Exact paths; all need the token. */
+  extraRoutes?: Record<string, Handler>;
+  /** Routes served without the token (the UI's static files: the page takes the token from its URL fragment). */
+  publicRoutes?: Record<string, Handler>;
+}
+
+export interface LocalServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const { core, token, log } = options;
+  const routes = v1Routes(core);
+  let hosts = new Set<string>();
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkHostAndOrigin(req, hosts);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    if (path === '/v1/health') return sendJson(res, 200, { ok: true, version: options.version, pid: process.pid });
+    const publicHandler = options.publicRoutes?.[path];
+    if (publicHandler && (req.method === 'GET' || req.method === 'HEAD')) return publicHandler(req, res, url);
+    checkToken(req, token);
+    const extra = options.extraRoutes?.[path];
+    if (extra) return extra(req, res, url);
+    const table = routes[path];
+    if (table) {
+      const handler = table[req.method ?? 'GET'];
+      if (!handler) throw new HttpError(405, 'method_not_allowed', `use ${Object.keys(table).join(' or ')} on ${path}`, { allow: Object.keys(table).join(', ') });
+      return handler(req, res, url);
+    }
+    if (path.startsWith('/v1/subscriptions/') && req.method === 'DELETE') {
+      return unsubscribeRoute(core, res, decodeURIComponent(path.slice('/v1/subscriptions/'.length)));
+    }
+    throw new HttpError(404, 'not_found', `no route ${req.method} ${path}`);
+  }
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) return sendError(res, err);
+      const e = err as { code?: string; message?: string; status?: number };
+      // Typed errors from the layers below (control plane, inbox) carry a code a caller can act on.
+      if (typeof e.code === 'string' && typeof e.message === 'string') {
+        return sendError(res, new HttpError(e.status ?? 502, e.code, e.message));
+      }
+      log.error(`local API ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+      sendError(res, new HttpError(500, 'internal_error', 'internal error; see <home>/logs/relay.log'));
+    });
+  });
+  server.headersTimeout = 10_000;
+  // Bounds receiving a request (slow-loris bodies), not the response: long-polls and streams are unaffected.
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  hosts = allowedHosts(port);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

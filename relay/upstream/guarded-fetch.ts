@@ -1,0 +1,88 @@
+// The one fetch through which the bearer token leaves the relay (DESIGN.md "Security", "Failure behaviour":
+// redirect to another origin → never forward the bearer token).
+//
+// Every request is sent with `redirect: 'manual'` and redirects are followed here, by hand: at most a few,
+// and only within the configured origin, re-sending the token each time. A redirect to any other origin
+// (another host, port or scheme, or one with userinfo) is not followed at all and fails with a
+// `RedirectError`, so the request that would carry the token there is never made. Seed 001 shows why this
+// is not hypothetical: the real server answers `/mcp` with a redirect, and following one across origins
+// either leaks the header or silently drops it.
+//
+// Node's fetch (undici) returns the real 3xx response for `redirect: 'manual'`, Location included; a browser
+// would return an opaque one, but this file runs in Node only (relay/ never runs in a renderer).
+import { RedirectError } from './errors.js';
+
+export type FetchFn = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+export interface GuardedFetchOptions {
+  /** The only origin that ever receives the token, e.g. `https://api.pact.place`. */
+  origin: string;
+  /** Read at every request, so a new key takes effect without rebuilding anything. */
+  token: () => string | undefined;
+  /** The underlying fetch (tests inject one that counts requests). Default: globalThis.fetch. */
+  fetch?: FetchFn;
+  /** Same-origin redirects followed per request. Default 3. */
+  maxRedirects?: number;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export function createGuardedFetch(options: GuardedFetchOptions): FetchFn {
+  const origin = new URL(options.origin).origin;
+  const maxRedirects = options.maxRedirects ?? 3;
+  const baseFetch: FetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  return async (input, init = {}) => {
+    let url = new URL(input instanceof URL ? input.href : input);
+    if (url.origin !== origin) {
+      // A caller bug, not a server's doing: refuse rather than send the token somewhere unexpected.
+      throw new RedirectError('cross_origin_redirect', `refusing to send the API key to ${url.origin}: the configured server is ${origin}`, where(url), undefined, 0);
+    }
+    let method = (init.method ?? 'GET').toUpperCase();
+    let body = init.body;
+    const headers = new Headers(init.headers);
+    for (let hops = 0; ; hops++) {
+      const token = options.token();
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      // A body that is a stream cannot be sent twice; the relay only sends strings (JSON-RPC messages).
+      const response = await baseFetch(url, { ...init, method, body, headers, redirect: 'manual' });
+      const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+      if (location === null) return response;
+      await response.body?.cancel().catch(() => undefined);
+
+      let target: URL;
+      try {
+        target = new URL(location, url);
+      } catch {
+        throw new RedirectError('invalid_redirect', `${where(url)} answered ${response.status} with an unreadable Location; not followed`, where(url), undefined, response.status);
+      }
+      if (target.origin !== origin || target.username !== '' || target.password !== '') {
+        throw new RedirectError(
+          'cross_origin_redirect',
+          `${where(url)} redirected (${response.status}) to another origin, ${where(target)}; not followed, so the API key was not sent there. ` +
+            `If that is the right server, configure its address (${target.origin}) instead.`,
+          where(url),
+          where(target),
+          response.status,
+        );
+      }
+      if (hops >= maxRedirects) {
+        throw new RedirectError('too_many_redirects', `${where(url)}: more than ${maxRedirects} redirects; check the server address`, where(url), where(target), response.status);
+      }
+      // Fetch's rules (WHATWG Fetch, "HTTP-redirect fetch" step 12): 303, and 301/302 after a POST, become a
+      // GET without a body; 307/308 keep the method and body.
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        if (method !== 'GET' && method !== 'HEAD') method = 'GET';
+        body = undefined;
+        headers.delete('content-type');
+        headers.delete('content-length');
+      }
+      url = target;
+    }
+  };
+}
+
+/** A URL for messages: origin and path, never userinfo, query or fragment. */
+function where(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}

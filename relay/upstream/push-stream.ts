@@ -1,0 +1,828 @@
+// The relay's one push connection (`GET <base>/mcp/push/sse?client_id=…`, seed 000) and its reconnect policy.
+//
+// SSE parsing is eventsource's (STYLE.md "Pure codec, then stateful client"); connection state, retry and the
+// resume point are ours, because the resume point must be the inbox's durable cursor, not the last id seen:
+// DESIGN.md "Upstream cursor" — the relay advances its resume point only past events that are durable in
+// the inbox, and on `subscription.lag` reconnects from that point so dropped events are fetched again.
+//
+// States:
+//   paused ──start/resume──► connecting ──200 + text/event-stream──► open
+//   open/attempt ──drop / 5xx / 429 / other non-200 / wrong content-type / watchdog / redirect refused /
+//                  inbox write failed──► reconnecting ─timer (backoff, Retry-After)─► (attempt)
+//   any attempt ──network failure (refused, DNS, reset, timeout)──► offline ─timer─► (attempt)
+//   any attempt ──401/403──► unauthorized (no timer) ──setApiKey──► connecting
+//   open ──subscription.lag──► reconnecting ─(appends done, no delay)─► (attempt)
+//   any ──pause/stop──► paused
+// Malformed frames never change the state: they are counted, logged once per kind and skipped.
+// An attempt made while `reconnecting` or `offline` keeps that state until it opens, so the state says why the
+// relay is not connected, not merely that it is trying.
+import { createHash } from 'node:crypto';
+import { EventSource as SseClient, type FetchLikeResponse, type EventSourceFetchInit, type ReaderLike } from 'eventsource';
+import { METHOD, type PushFrame, type SubscriptionRow } from '../protocol/frames.js';
+import type { EventSource, IncomingEvent, Inbox, StoredEvent } from '../inbox/types.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { describeError, isNetworkErrorCode, networkErrorCode, redact, RedirectError } from './errors.js';
+import { decodeFrame, isMalformed, MalformedCounter, type MalformedKind } from './frame-decoder.js';
+import { createGuardedFetch, type FetchFn } from './guarded-fetch.js';
+import { toServerUrl, type ServerUrl } from './server-url.js';
+
+export type PushState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'offline' | 'paused';
+
+export type StreamErrorCode =
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'server_unavailable'
+  | 'server_error'
+  | 'http_error'
+  | 'bad_content_type'
+  | 'network_error'
+  | 'connect_failed'
+  | 'connect_timeout'
+  | 'heartbeat_timeout'
+  | 'stream_dropped'
+  | 'stream_ended'
+  | 'cross_origin_redirect'
+  | 'too_many_redirects'
+  | 'invalid_redirect'
+  | 'inbox_write_failed'
+  /** The inbox could not even be read (closed). */
+  | 'inbox_unavailable';
+
+export interface StreamError {
+  code: StreamErrorCode;
+  /** Safe to show and log: bearer tokens and the key are redacted. */
+  message: string;
+  status?: number;
+  /** Epoch milliseconds (the injected clock). */
+  at: number;
+}
+
+export interface LagRecord {
+  /** `subscription.lag` frames received. */
+  count: number;
+  dropped_total: number;
+  last_at: number | null;
+  last_dropped_count: number | null;
+}
+
+/** A plain JSON-able snapshot; times are epoch milliseconds of the injected clock, `null` when never. */
+// A type alias, not an interface, so it is assignable to Record<string, unknown> (status documents embed it).
+export type PushStreamStatus = {
+  state: PushState;
+  /** True before `start()` and after `stop()`. */
+  stopped: boolean;
+  server: string;
+  pushUrl: string;
+  clientId: string;
+  source: EventSource;
+  lastError: StreamError | null;
+  nextRetryAt: number | null;
+  /** Connection attempts made, and how many of them opened. */
+  attempts: number;
+  connects: number;
+  connectedAt: number | null;
+  lastFrameAt: number | null;
+  lastEventAt: number | null;
+  lag: LagRecord;
+  malformed: Record<MalformedKind, number>;
+  /** Every SSE message received (heartbeats and malformed ones included). */
+  frames: number;
+  /** Event frames received, and what the inbox made of them. */
+  events: number;
+  stored: number;
+  duplicates: number;
+  /** Event frames received but not yet durable. */
+  queued: number;
+  /**
+   * The `Last-Event-ID` of the next connect: the inbox's durable resume point for this source, or, before
+   * anything is durable, the server's position at this process's first connect.
+   */
+  cursor: number | null;
+  /** The server's position from the last `subscription.open` or heartbeat. */
+  serverCursor: number | null;
+  /** Active subscriptions as the last `subscription.open` listed them. */
+  subscriptions: SubscriptionRow[];
+};
+
+/** Timers and time, injectable (STYLE.md "Inject the I/O … We add an injectable clock too"). */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface PushStreamOptions {
+  /** The push server, in any form `normalizeServerUrl` accepts, or its result. */
+  server: string | ServerUrl;
+  apiKey: string;
+  clientId: string;
+  /** Identity of what this stream receives: `{ server: origin, tenant }` (see `tenantIdForKey`). */
+  source: EventSource;
+  inbox: Pick<Inbox, 'append' | 'resumeCursor'>;
+  /** The server's heartbeat period; no frame for 2.5× this means the stream is dead. Default 15 000. */
+  heartbeatMs?: number;
+  fetch?: FetchFn;
+  clock?: Clock;
+  /** Uniform in [0, 1), for backoff jitter. */
+  random?: () => number;
+  log?: (line: string) => void;
+  backoff?: Partial<Omit<BackoffOptions, 'random'>>;
+  /**
+   * Stop reading from the socket while this many received events wait for the inbox, so a slow disk pushes
+   * back on the server (which then drops and sends `subscription.lag`) instead of growing memory. Default 1000.
+   */
+  maxQueuedEvents?: number;
+}
+
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** DESIGN.md "Failure behaviour": no frame for 2.5 heartbeats → treat the stream as dead. */
+export const WATCHDOG_FACTOR = 2.5;
+
+/**
+ * The tenant identity of a source when the server does not name one: the first 16 hex characters of
+ * sha256(key). Deterministic, so restarts resume the same source, and not reversible into the key. Rotating
+ * the key therefore starts a new source: its resume cursor starts empty (the server sends from its head) and
+ * dedupe does not span the two; pass the new source to `setApiKey(key, source)`.
+ */
+export function tenantIdForKey(apiKey: string): string {
+  return createHash('sha256').update(apiKey, 'utf8').digest('hex').slice(0, 16);
+}
+
+/**
+ * eventsource dispatches each SSE message as an event named after its `event:` field, and only listeners of
+ * that exact name see it (`onmessage` sees only unnamed ones). There is no wildcard, so a frame with a name we
+ * do not know — a newer server's method, or garbage — would pass unseen and uncounted. Every message, `open`
+ * and `error` goes through `this.dispatchEvent` (EventSource extends EventTarget), so overriding it is the
+ * one place that sees them all.
+ */
+class FrameEventSource extends SseClient {
+  onAnyEvent: ((event: Event) => void) | undefined;
+
+  override dispatchEvent(event: Event): boolean {
+    this.onAnyEvent?.(event);
+    return super.dispatchEvent(event);
+  }
+}
+
+interface Attempt {
+  gen: number;
+  es: FrameEventSource | undefined;
+  startedAt: number;
+  openedAt: number | undefined;
+  deliveredEvent: boolean;
+  status: number | undefined;
+  retryAfter: string | null;
+  contentType: string;
+  body: string;
+  fetchError: unknown;
+  readError: unknown;
+  ended: boolean;
+  /** The watchdog is off while we hold back reading for the inbox. */
+  backpressured: boolean;
+}
+
+interface Failure {
+  code: StreamErrorCode;
+  message: string;
+  state: 'reconnecting' | 'offline' | 'unauthorized';
+  status?: number;
+  retryAfter?: string | null;
+}
+
+export class PushStream {
+  readonly url: ServerUrl;
+  readonly #o: PushStreamOptions;
+  readonly #clock: Clock;
+  readonly #log: (line: string) => void;
+  readonly #fetch: FetchFn;
+  readonly #backoff: Backoff;
+  readonly #heartbeatMs: number;
+  readonly #maxQueued: number;
+  #apiKey: string;
+  #source: EventSource;
+
+  #state: PushState = 'paused';
+  #stopped = true;
+  /** Bumped whenever the current attempt is abandoned; callbacks of older attempts are ignored. */
+  #gen = 0;
+  #attempt: Attempt | undefined;
+  #retryTimer: unknown;
+  #watchdog: unknown;
+  #nextRetryAt: number | null = null;
+  #lastError: StreamError | null = null;
+
+  #pending: IncomingEvent[] = [];
+  #flushing: Promise<void> | undefined;
+  readonly #roomWaiters = new Set<() => void>();
+
+  #attempts = 0;
+  #connects = 0;
+  #connectedAt: number | null = null;
+  #lastFrameAt: number | null = null;
+  #lastEventAt: number | null = null;
+  #frames = 0;
+  #events = 0;
+  #stored = 0;
+  #duplicates = 0;
+  #serverCursor: number | null = null;
+  /**
+   * Where the server started us when the inbox had no cursor for this source yet (its head at the first
+   * connect). Reconnecting from it rather than without a Last-Event-ID means events emitted between a drop
+   * and the reconnect are not skipped before the first one is durable. In memory only: a relay restarted with
+   * an empty inbox starts at the head again (a new relay is not flooded with history).
+   */
+  #startCursor: number | undefined;
+  #subscriptions: SubscriptionRow[] = [];
+  #lag: LagRecord = { count: 0, dropped_total: 0, last_at: null, last_dropped_count: null };
+  readonly #malformed = new MalformedCounter();
+
+  readonly #statusListeners = new Set<(status: PushStreamStatus) => void>();
+  readonly #eventListeners = new Set<(events: StoredEvent[]) => void>();
+
+  constructor(options: PushStreamOptions) {
+    this.#o = options;
+    this.url = toServerUrl(options.server);
+    this.#clock = options.clock ?? systemClock;
+    const log = options.log ?? (() => undefined);
+    this.#log = (line) => log(`upstream: ${this.#redact(line)}`);
+    this.#apiKey = options.apiKey;
+    this.#source = options.source;
+    this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.#maxQueued = Math.max(1, options.maxQueuedEvents ?? 1000);
+    this.#backoff = new Backoff({ ...options.backoff, random: options.random ?? Math.random });
+    this.#fetch = createGuardedFetch({ origin: this.url.origin, token: () => this.#apiKey, fetch: options.fetch });
+  }
+
+  // ── control ────────────────────────────────────────────────────────────────────────────────────────────
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#backoff.reset();
+    this.#connectSoon();
+  }
+
+  /** Closes the connection and waits for in-flight appends; no reconnects until `start()`. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.pause();
+  }
+
+  /** Closes the connection (state `paused`) and resolves once in-flight appends are done. */
+  async pause(): Promise<void> {
+    this.#abandon();
+    this.#nextRetryAt = null;
+    this.#setState('paused');
+    await this.#idle();
+  }
+
+  /** Reconnects at once after `pause()` (not after `stop()`: use `start()`). */
+  resume(): void {
+    if (this.#stopped || this.#state !== 'paused') return;
+    this.#backoff.reset();
+    this.#connectSoon();
+  }
+
+  /**
+   * Uses a new key from the next request on. Unless paused or open, reconnects at once — this is the only way
+   * out of `unauthorized`. A new `source` (a key of another tenant, see `tenantIdForKey`) takes effect then too.
+   */
+  setApiKey(apiKey: string, source?: EventSource): void {
+    this.#apiKey = apiKey;
+    const sourceChanged = source !== undefined && (source.server !== this.#source.server || source.tenant !== this.#source.tenant);
+    if (sourceChanged) {
+      this.#source = { ...source };
+      this.#startCursor = undefined;
+    }
+    if (this.#stopped || this.#state === 'paused') return;
+    // An open stream keeps working with the key it authenticated with; the next connect uses the new one.
+    if (this.#state === 'open' && !sourceChanged) return;
+    this.#backoff.reset();
+    if (this.#state === 'unauthorized') this.#setState('connecting');
+    this.#connectSoon();
+  }
+
+  status(): PushStreamStatus {
+    let cursor: number | null = null;
+    try {
+      cursor = this.#resumePoint() ?? null;
+    } catch {
+      // a closed inbox has no cursor to show
+    }
+    return {
+      state: this.#state,
+      stopped: this.#stopped,
+      server: this.url.origin,
+      pushUrl: this.url.pushUrl,
+      clientId: this.#o.clientId,
+      source: { ...this.#source },
+      lastError: this.#lastError ? { ...this.#lastError } : null,
+      nextRetryAt: this.#nextRetryAt,
+      attempts: this.#attempts,
+      connects: this.#connects,
+      connectedAt: this.#connectedAt,
+      lastFrameAt: this.#lastFrameAt,
+      lastEventAt: this.#lastEventAt,
+      lag: { ...this.#lag },
+      malformed: this.#malformed.snapshot(),
+      frames: this.#frames,
+      events: this.#events,
+      stored: this.#stored,
+      duplicates: this.#duplicates,
+      queued: this.#pending.length,
+      cursor,
+      serverCursor: this.#serverCursor,
+      subscriptions: [...this.#subscriptions],
+    };
+  }
+
+  /** Called after every change worth showing (state, errors, frames, appends). Returns an unsubscribe. */
+  onStatus(listener: (status: PushStreamStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  /** Called after each durable append with the events new to the inbox. Returns an unsubscribe. */
+  onEvents(listener: (events: StoredEvent[]) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  // ── connecting ─────────────────────────────────────────────────────────────────────────────────────────
+
+  #connectSoon(): void {
+    this.#connect().catch((err: unknown) => {
+      // Not expected (every step handles its own failures); never an unhandled rejection.
+      this.#scheduleRetry({ code: 'connect_failed', state: 'reconnecting', message: `could not start a connection: ${describeError(err)}` }, undefined);
+    });
+  }
+
+  async #connect(): Promise<void> {
+    this.#abandon();
+    const gen = this.#gen;
+    this.#nextRetryAt = null;
+    if (this.#state !== 'reconnecting' && this.#state !== 'offline') this.#setState('connecting');
+    // The resume point must cover every event already received, so wait until they are durable (or failed).
+    await this.#idle();
+    if (gen !== this.#gen || this.#stopped) return;
+
+    let cursor: number | undefined;
+    try {
+      cursor = this.#resumePoint();
+    } catch (err) {
+      this.#scheduleRetry({ code: 'inbox_unavailable', state: 'reconnecting', message: `cannot read the inbox's resume cursor: ${describeError(err)}` }, undefined);
+      return;
+    }
+
+    const attempt: Attempt = {
+      gen,
+      es: undefined,
+      startedAt: this.#clock.now(),
+      openedAt: undefined,
+      deliveredEvent: false,
+      status: undefined,
+      retryAfter: null,
+      contentType: '',
+      body: '',
+      fetchError: undefined,
+      readError: undefined,
+      ended: false,
+      backpressured: false,
+    };
+    this.#attempt = attempt;
+    this.#attempts++;
+    this.#armWatchdog(attempt);
+    const url = new URL(this.url.pushUrl);
+    url.searchParams.set('client_id', this.#o.clientId);
+    this.#log(`connecting to ${this.url.pushUrl} (client ${this.#o.clientId}, resume after ${cursor ?? 'none: live from the head'})`);
+    // eventsource's own reconnect (fixed 3 s, Last-Event-ID = last id *seen*) is never used: every error
+    // closes this instance and our policy decides; each connect is a fresh instance whose fetch sends the
+    // durable cursor.
+    const es = new FrameEventSource(url, { fetch: (input, init) => this.#fetchFor(attempt, cursor, input, init) });
+    es.onAnyEvent = (event) => this.#onSourceEvent(attempt, event);
+    attempt.es = es;
+    this.#changed();
+  }
+
+  /** The inbox's durable cursor for the source, else where the server first started us (see #startCursor). */
+  #resumePoint(): number | undefined {
+    return this.#o.inbox.resumeCursor(this.#source) ?? this.#startCursor;
+  }
+
+  async #fetchFor(attempt: Attempt, cursor: number | undefined, input: string | URL, init: EventSourceFetchInit): Promise<FetchLikeResponse> {
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-store' };
+    if (cursor !== undefined) headers['last-event-id'] = String(cursor);
+    let res: Response;
+    try {
+      res = await this.#fetch(input, { method: 'GET', headers, signal: init.signal as AbortSignal | undefined, cache: 'no-store' });
+    } catch (err) {
+      attempt.fetchError = err;
+      throw err;
+    }
+    attempt.status = res.status;
+    attempt.retryAfter = res.headers.get('retry-after');
+    attempt.contentType = res.headers.get('content-type') ?? '';
+    if (res.status !== 200 || !attempt.contentType.toLowerCase().startsWith('text/event-stream')) {
+      // eventsource fails the connection without reading the body; read a little for the error message
+      // (the reference server and Pact say what is wrong in it) and release the socket.
+      attempt.body = await readSome(res, 2048);
+      return { status: res.status, url: res.url, redirected: false, headers: res.headers, body: null };
+    }
+    const body = res.body;
+    if (!body) return { status: res.status, url: res.url, redirected: false, headers: res.headers, body: null };
+    const reader = body.getReader();
+    const wrapped: ReaderLike = {
+      read: async () => {
+        await this.#roomFor(attempt);
+        try {
+          const chunk = await reader.read();
+          if (chunk.done) attempt.ended = true;
+          return chunk;
+        } catch (err) {
+          attempt.readError ??= err;
+          throw err;
+        }
+      },
+      cancel: () => reader.cancel(),
+    };
+    return { status: res.status, url: res.url, redirected: false, headers: res.headers, body: { getReader: () => wrapped } };
+  }
+
+  #onSourceEvent(attempt: Attempt, event: Event): void {
+    if (attempt.gen !== this.#gen) return;
+    try {
+      // A server may name an SSE event "open" or "error"; only real messages are MessageEvents.
+      if (event instanceof MessageEvent) {
+        this.#onMessage(attempt, event as MessageEvent<string>);
+      } else if (event.type === 'open') {
+        this.#onOpen(attempt);
+      } else if (event.type === 'error') {
+        this.#onError(attempt, (event as Event & { message?: string }).message);
+      }
+    } catch (err) {
+      // Never throw into eventsource's read loop.
+      this.#log(`internal error handling a ${event.type} event: ${describeError(err)}`);
+    }
+  }
+
+  #onOpen(attempt: Attempt): void {
+    const now = this.#clock.now();
+    attempt.openedAt = now;
+    this.#connects++;
+    this.#connectedAt = now;
+    this.#nextRetryAt = null;
+    this.#armWatchdog(attempt);
+    this.#log(`connected (${this.#connects} connect${this.#connects === 1 ? '' : 's'} so far)`);
+    this.#setState('open');
+  }
+
+  #onError(attempt: Attempt, eventMessage: string | undefined): void {
+    this.#scheduleRetry(this.#classify(attempt, eventMessage), attempt);
+  }
+
+  #classify(a: Attempt, eventMessage: string | undefined): Failure {
+    const origin = this.url.origin;
+    if (a.fetchError !== undefined) {
+      const err = a.fetchError;
+      if (err instanceof RedirectError) return { code: err.code, state: 'reconnecting', message: err.message, status: err.status };
+      const code = networkErrorCode(err);
+      if (isNetworkErrorCode(code)) {
+        return { code: 'network_error', state: 'offline', message: `cannot reach ${origin}: ${describeError(err)}` };
+      }
+      return { code: 'connect_failed', state: 'reconnecting', message: `request to ${origin} failed: ${describeError(err)}` };
+    }
+    const status = a.status;
+    if (status !== undefined && status !== 200) {
+      const said = serverMessage(a.body);
+      const detail = `${this.url.pushUrl} answered ${status}${said ? `: ${said}` : ''}`;
+      if (status === 401 || status === 403) {
+        return {
+          code: 'unauthorized',
+          state: 'unauthorized',
+          status,
+          message: `${detail}. The API key was refused; set a valid key to reconnect (no retries until then).`,
+        };
+      }
+      if (status === 429) return { code: 'rate_limited', state: 'reconnecting', status, retryAfter: a.retryAfter, message: detail };
+      if (status === 503) return { code: 'server_unavailable', state: 'reconnecting', status, retryAfter: a.retryAfter, message: detail };
+      if (status >= 500) return { code: 'server_error', state: 'reconnecting', status, message: detail };
+      return { code: 'http_error', state: 'reconnecting', status, message: detail };
+    }
+    if (status === 200 && !a.contentType.toLowerCase().startsWith('text/event-stream')) {
+      return {
+        code: 'bad_content_type',
+        state: 'reconnecting',
+        status,
+        message: `${this.url.pushUrl} answered with content-type "${a.contentType}", not text/event-stream; is the server address right?`,
+      };
+    }
+    if (a.readError !== undefined) {
+      return { code: 'stream_dropped', state: 'reconnecting', message: `stream from ${origin} dropped: ${describeError(a.readError)}` };
+    }
+    if (a.ended) return { code: 'stream_ended', state: 'reconnecting', message: `${origin} closed the stream` };
+    return { code: 'stream_dropped', state: 'reconnecting', message: `stream from ${origin} failed: ${eventMessage ?? 'unknown error'}` };
+  }
+
+  /**
+   * Abandons `attempt` (when it is still the current one, or when none is given) and schedules the next
+   * according to `failure`: no timer for `unauthorized`, otherwise backoff with jitter and Retry-After.
+   */
+  #scheduleRetry(failure: Failure, attempt: Attempt | undefined): void {
+    if (attempt && attempt.gen !== this.#gen) return;
+    if (this.#stopped || this.#state === 'paused') return;
+    this.#abandon();
+    const now = this.#clock.now();
+    this.#lastError = {
+      code: failure.code,
+      message: this.#redact(failure.message),
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+      at: now,
+    };
+    if (failure.state === 'unauthorized') {
+      this.#nextRetryAt = null;
+      this.#log(`${this.#lastError.message}`);
+      this.#setState('unauthorized');
+      return;
+    }
+    // A connection that delivered events proves the server healthy, unless it was our inbox that failed:
+    // a full disk must not turn into a reconnect every 0.5 s.
+    if (attempt && failure.code !== 'inbox_write_failed') {
+      const openForMs = attempt.openedAt === undefined ? 0 : now - attempt.openedAt;
+      this.#backoff.settle({ openForMs, deliveredEvent: attempt.deliveredEvent });
+    }
+    const { delayMs, retryAfterMs } = this.#backoff.nextAfter({ status: failure.status, retryAfter: failure.retryAfter }, now);
+    this.#nextRetryAt = now + delayMs;
+    const gen = this.#gen;
+    this.#retryTimer = this.#clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (gen === this.#gen && !this.#stopped) this.#connectSoon();
+    }, delayMs);
+    const why = retryAfterMs !== undefined ? ` (server asked for ${Math.round(retryAfterMs / 1000)} s)` : '';
+    this.#log(`${failure.code}: ${this.#lastError.message}; retry in ${delayMs} ms${why}`);
+    this.#setState(failure.state);
+  }
+
+  /** Closes the current attempt's stream and cancels timers; callbacks of that attempt become no-ops. */
+  #abandon(): void {
+    this.#gen++;
+    const attempt = this.#attempt;
+    this.#attempt = undefined;
+    if (attempt?.es) {
+      const es = attempt.es;
+      es.onAnyEvent = undefined;
+      es.close();
+      // When this runs inside eventsource's error dispatch, eventsource arms its own 3 s reconnect timer right
+      // after the dispatch returns; closing again once that has happened clears it (close() clears the timer
+      // even on a closed instance), so no stray timer keeps the process alive.
+      queueMicrotask(() => es.close());
+    }
+    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#clearWatchdog();
+    this.#wakeReaders();
+  }
+
+  // ── watchdog ───────────────────────────────────────────────────────────────────────────────────────────
+
+  #armWatchdog(attempt: Attempt): void {
+    this.#clearWatchdog();
+    const ms = Math.round(this.#heartbeatMs * WATCHDOG_FACTOR);
+    this.#watchdog = this.#clock.setTimeout(() => {
+      this.#watchdog = undefined;
+      if (attempt.gen !== this.#gen) return;
+      const failure: Failure =
+        attempt.openedAt === undefined
+          ? { code: 'connect_timeout', state: 'offline', message: `no answer from ${this.url.origin} within ${ms} ms` }
+          : { code: 'heartbeat_timeout', state: 'reconnecting', message: `no frame from ${this.url.origin} for ${ms} ms (2.5 heartbeats); treating the stream as dead` };
+      this.#scheduleRetry(failure, attempt);
+    }, ms);
+  }
+
+  #clearWatchdog(): void {
+    if (this.#watchdog !== undefined) this.#clock.clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  // ── frames ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  #onMessage(attempt: Attempt, message: MessageEvent<string>): void {
+    const now = this.#clock.now();
+    this.#frames++;
+    this.#lastFrameAt = now;
+    this.#armWatchdog(attempt);
+    const decoded = decodeFrame({
+      event: message.type === 'message' ? undefined : message.type,
+      data: typeof message.data === 'string' ? message.data : String(message.data),
+      id: message.lastEventId === '' ? undefined : message.lastEventId,
+    });
+    if (isMalformed(decoded)) {
+      if (this.#malformed.record(decoded.malformed)) {
+        this.#log(`skipping a malformed frame (${decoded.malformed}: ${decoded.detail}); further ones of this kind are counted, not logged`);
+      }
+      this.#changed();
+      return;
+    }
+    this.#onFrame(attempt, decoded.frame, now);
+  }
+
+  #onFrame(attempt: Attempt, frame: PushFrame, now: number): void {
+    switch (frame.method) {
+      case METHOD.open: {
+        this.#subscriptions = frame.params.subscriptions;
+        this.#serverCursor = frame.params.cursor;
+        if (this.#startCursor === undefined && this.#o.inbox.resumeCursor(this.#source) === undefined) {
+          this.#startCursor = frame.params.cursor;
+        }
+        const requested = (frame.params as { requested_cursor?: unknown }).requested_cursor;
+        if (typeof requested === 'number') {
+          this.#log(
+            `the server's log ends at ${frame.params.cursor} but the relay resumed after ${requested}: the server may have lost data; ` +
+              'new events it sends with ids already stored here will be taken as duplicates',
+          );
+        }
+        this.#changed();
+        return;
+      }
+      case METHOD.heartbeat:
+        this.#serverCursor = frame.params.cursor;
+        this.#changed();
+        return;
+      case METHOD.event: {
+        const { subscription_id, ...event } = frame.params;
+        attempt.deliveredEvent = true;
+        this.#events++;
+        this.#lastEventAt = now;
+        this.#serverCursor = Math.max(this.#serverCursor ?? 0, event.event_id);
+        this.#enqueue({ source: { ...this.#source }, event, subscription_id });
+        return;
+      }
+      case METHOD.lag: {
+        const { dropped_count, buffer_capacity, last_event_id } = frame.params;
+        this.#lag = {
+          count: this.#lag.count + 1,
+          dropped_total: this.#lag.dropped_total + dropped_count,
+          last_at: now,
+          last_dropped_count: dropped_count,
+        };
+        this.#log(
+          `server dropped ${dropped_count} event(s) (buffer ${buffer_capacity}, last delivered ${last_event_id}); ` +
+            'reconnecting from the durable cursor to fetch them again',
+        );
+        // Everything after the lag frame on this connection lies past the gap, so stop reading now; what was
+        // received before it is contiguous and still goes to the inbox (the next connect waits for that).
+        this.#abandon();
+        this.#backoff.reset();
+        this.#nextRetryAt = now;
+        this.#setState('reconnecting');
+        this.#connectSoon();
+        return;
+      }
+    }
+  }
+
+  // ── inbox ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  #enqueue(incoming: IncomingEvent): void {
+    this.#pending.push(incoming);
+    if (!this.#flushing) {
+      this.#flushing = this.#flush().finally(() => {
+        this.#flushing = undefined;
+      });
+    }
+  }
+
+  /** Serial appends in arrival order; whatever arrives during one append goes into the next (group commit). */
+  async #flush(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0);
+      this.#wakeReaders();
+      try {
+        const result = await this.#o.inbox.append(batch);
+        this.#stored += result.appended.length;
+        this.#duplicates += result.duplicates;
+        if (result.appended.length > 0) {
+          for (const listener of this.#eventListeners) {
+            try {
+              listener(result.appended);
+            } catch (err) {
+              this.#log(`an onEvents listener threw: ${describeError(err)}`);
+            }
+          }
+        }
+        this.#changed();
+      } catch (err) {
+        // Nothing of the batch was kept, and anything after it would leave a gap below the resume point:
+        // drop it all, close, and fetch it again from the durable cursor later. Never skip events.
+        this.#pending = [];
+        this.#wakeReaders();
+        const failure: Failure = {
+          code: 'inbox_write_failed',
+          state: 'reconnecting',
+          message: `could not store ${batch.length} event(s) in the inbox: ${describeError(err)}`,
+        };
+        const current = this.#attempt;
+        if (current) {
+          this.#scheduleRetry(failure, current);
+        } else {
+          // The stream is already closed (a retry may be pending); still say why events are not stored.
+          this.#lastError = { code: failure.code, message: this.#redact(failure.message), at: this.#clock.now() };
+          this.#log(this.#lastError.message);
+          this.#changed();
+        }
+        return;
+      }
+    }
+  }
+
+  /** Resolves when no append is in flight or queued. */
+  async #idle(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  /** Holds back socket reads while the inbox is behind (backpressure to the server). */
+  async #roomFor(attempt: Attempt): Promise<void> {
+    while (attempt.gen === this.#gen && this.#pending.length >= this.#maxQueued) {
+      if (!attempt.backpressured) {
+        attempt.backpressured = true;
+        this.#clearWatchdog();
+      }
+      await new Promise<void>((resolve) => this.#roomWaiters.add(resolve));
+    }
+    if (attempt.backpressured) {
+      attempt.backpressured = false;
+      if (attempt.gen === this.#gen) this.#armWatchdog(attempt);
+    }
+  }
+
+  #wakeReaders(): void {
+    const waiters = [...this.#roomWaiters];
+    this.#roomWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  // ── status ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  #setState(state: PushState): void {
+    if (state !== this.#state) {
+      this.#log(`state ${this.#state} → ${state}`);
+      this.#state = state;
+    }
+    this.#changed();
+  }
+
+  #changed(): void {
+    if (this.#statusListeners.size === 0) return;
+    const snapshot = this.status();
+    for (const listener of this.#statusListeners) {
+      try {
+        listener(snapshot);
+      } catch (err) {
+        this.#log(`an onStatus listener threw: ${describeError(err)}`);
+      }
+    }
+  }
+
+  #redact(text: string): string {
+    return redact(text, [this.#apiKey, this.#o.apiKey]);
+  }
+}
+
+/** Up to `max` characters of a body, then the socket is released. */
+async function readSome(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // a body that fails mid-way still gave us its status
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  return text.slice(0, max);
+}
+
+/** The `{ error: { message } }` of a JSON error body (reference server, Pact), else the text's first line. */
+function serverMessage(body: string): string {
+  if (body.trim() === '') return '';
+  try {
+    const json = JSON.parse(body) as { error?: { message?: unknown; code?: unknown } | string; message?: unknown };
+    if (typeof json.error === 'object' && json.error && typeof json.error.message === 'string') return json.error.message.slice(0, 300);
+    if (typeof json.error === 'string') return json.error.slice(0, 300);
+    if (typeof json.message === 'string') return json.message.slice(0, 300);
+  } catch {
+    // not JSON
+  }
+  return body.split('\n', 1)[0]!.trim().slice(0, 300);
+}

@@ -1,0 +1,7 @@
+// Runs the inbox contract against both implementations.
+import { FileInbox } from '../../relay/inbox/file-inbox.js';
+import { MemoryInbox } from '../../relay/inbox/memory-inbox.js';
+import { inboxContract } from './inbox.contract.js';
+
+inboxContract('MemoryInbox', async (_dir, options) => new MemoryInbox(options));
+inboxContract('FileInbox', (dir, options) => FileInbox.open({ dir, ...options }));

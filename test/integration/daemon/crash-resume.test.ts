@@ -1,0 +1,57 @@
+// DESIGN.md journey 6: the relay is killed mid-burst; on restart it resumes from its last durable event id.
+// Nothing lost, nothing twice.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startReferenceServer } from '../../../relay/reference-server/server.js';
+import { startCli, type CliProcess } from '../../helpers/cli.js';
+import { allEvents, relayApi } from '../../helpers/relay-api.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('relay SIGKILL during a burst', () => {
+  it('restarts with every emitted event exactly once', async () => {
+    const server = await startReferenceServer({ tokens: { key: 't1' } });
+    cleanups.push(() => server.close());
+    const home = await tempDir('relay-crash-');
+    cleanups.push(home.cleanup);
+    const start = (): CliProcess => {
+      const p = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', 'crashy'], { PUSH_RELAY_API_KEY: 'key' });
+      cleanups.push(() => p.kill('SIGKILL'));
+      return p;
+    };
+    const first = start();
+    const api1 = relayApi(await first.line('listening'), home.path);
+    await api1.post('/v1/subscriptions', { topic: ['custom.*'] });
+    await waitFor(async () => (await api1.get<{ upstream: { state: string } }>('/v1/status')).upstream.state === 'open');
+
+    // Emit until well after the kill, so the relay certainly dies mid-burst and misses a stretch.
+    let emitted = 0;
+    const kill: { at?: number } = {};
+    const burst = (async () => {
+      while (kill.at === undefined || emitted < kill.at + 500) {
+        await server.emit('t1', { topic: 'custom.burst', payload: { i: emitted } });
+        emitted++;
+        if (emitted % 20 === 0) await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await waitFor(async () => (await allEvents(api1)).length > 200, { what: 'part of the burst in the inbox' });
+    await first.kill('SIGKILL');
+    kill.at = emitted;
+    await burst;
+    const total = emitted;
+
+    const second = start();
+    const api2 = relayApi(await second.line('listening'), home.path);
+    const events = await waitFor(async () => {
+      const all = await allEvents(api2);
+      return all.length >= total && all;
+    }, { timeoutMs: 20_000, what: `all ${total} events after the restart` });
+    const ids = events.map((e) => e.event_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  });
+});

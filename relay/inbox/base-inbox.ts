@@ -45,6 +45,7 @@ export abstract class BaseInbox implements Inbox {
   }
 
   abstract append(events: IncomingEvent[]): Promise<AppendResult>;
+  abstract raiseResumeCursor(source: EventSource, eventId: number): Promise<void>;
   abstract compact(): Promise<void>;
   abstract close(): Promise<void>;
   /**

@@ -70,6 +70,14 @@ export class EventTable {
     return this.sources.get(source.server + SOURCE_SEPARATOR + source.tenant)?.cursor;
   }
 
+  /** Raises a source's resume cursor without an event; returns whether it moved. */
+  raiseCursor(source: EventSource, eventId: number): boolean {
+    const log = this.sourceLog(this.intern(source.server), this.intern(source.tenant));
+    const before = log.cursor;
+    log.raiseCursor(eventId);
+    return log.cursor !== before;
+  }
+
   sourceCursors(): SourceCursor[] {
     const out: SourceCursor[] = [];
     for (const log of this.sources.values()) if (log.cursor !== undefined) out.push({ source: log.source, eventId: log.cursor });

@@ -16,7 +16,7 @@ import { newBatch, type PendingBatch } from './event-table.js';
 import { fsyncDir, nodeInboxFs, writeFileAtomically, writeFully, type InboxFs } from './fs.js';
 import { checkpointCursors, checkpointRecord, encodeRecord, scanSegment, type LogRecord } from './record-format.js';
 import { resolveRetention } from './retention.js';
-import { DEFAULT_RETENTION, type AppendResult, type IncomingEvent, type RetentionPolicy } from './types.js';
+import { DEFAULT_RETENTION, type AppendResult, type EventSource, type IncomingEvent, type RetentionPolicy } from './types.js';
 
 export interface FileInboxOptions {
   dir: string;
@@ -285,6 +285,24 @@ export class FileInbox extends BaseInbox {
       }
     }
     await this.persistConsumers(dirty);
+  }
+
+  raiseResumeCursor(source: EventSource, eventId: number): Promise<void> {
+    try {
+      this.assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // A checkpoint record in the middle of a segment: on open it raises the cursors like a segment's first one.
+    return this.serializeLog(async () => {
+      if (!this.table.raiseCursor(source, eventId)) return;
+      const record = encodeRecord(checkpointRecord(this.table.head(), this.table.sourceCursors()));
+      try {
+        await this.writeActive(this.activeSegment(), record, 1, this.activeSegment().lastSeq);
+      } catch (error) {
+        throw new InboxWriteError('the inbox log', error);
+      }
+    });
   }
 
   // ---- append path ----

@@ -3,7 +3,7 @@
 import { BaseInbox } from './base-inbox.js';
 import { newBatch } from './event-table.js';
 import { resolveRetention } from './retention.js';
-import { DEFAULT_RETENTION, type AppendResult, type IncomingEvent, type RetentionPolicy } from './types.js';
+import { DEFAULT_RETENTION, type AppendResult, type EventSource, type IncomingEvent, type RetentionPolicy } from './types.js';
 
 export interface MemoryInboxOptions {
   retention?: Partial<RetentionPolicy>;
@@ -33,6 +33,16 @@ export class MemoryInbox extends BaseInbox {
     this.table.commit(batch);
     this.published(batch, [result]);
     return Promise.resolve(result);
+  }
+
+  raiseResumeCursor(source: EventSource, eventId: number): Promise<void> {
+    try {
+      this.assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.table.raiseCursor(source, eventId);
+    return Promise.resolve();
   }
 
   compact(): Promise<void> {

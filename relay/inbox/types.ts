@@ -102,6 +102,12 @@ export interface Inbox {
   append(events: IncomingEvent[]): Promise<AppendResult>;
   /** Highest event_id durable for this source: the upstream resume point (`Last-Event-ID`). */
   resumeCursor(source: EventSource): number | undefined;
+  /**
+   * Records that everything up to `eventId` of this source is accounted for, though nothing was stored — the
+   * server's position at a first connect — so a restart resumes there instead of at the server's head (which
+   * would skip what was emitted while the relay was down). Never lowers a cursor; durable when resolved.
+   */
+  raiseResumeCursor(source: EventSource, eventId: number): Promise<void>;
   /** Events with seq > `seq`, in seq order. */
   readSince(seq: number, options?: ReadOptions): StoredEvent[];
   /** The newest events first (for UIs), at most `limit`. */

@@ -124,7 +124,7 @@ export interface PushStreamOptions {
   clientId: string;
   /** Identity of what this stream receives: `{ server: origin, tenant }` (see `tenantIdForKey`). */
   source: EventSource;
-  inbox: Pick<Inbox, 'append' | 'resumeCursor'>;
+  inbox: Pick<Inbox, 'append' | 'resumeCursor' | 'raiseResumeCursor'>;
   /** The server's heartbeat period; no frame for 2.5× this means the stream is dead. Default 15 000. */
   heartbeatMs?: number;
   fetch?: FetchFn;
@@ -234,8 +234,10 @@ export class PushStream {
   /**
    * Where the server started us when the inbox had no cursor for this source yet (its head at the first
    * connect). Reconnecting from it rather than without a Last-Event-ID means events emitted between a drop
-   * and the reconnect are not skipped before the first one is durable. In memory only: a relay restarted with
-   * an empty inbox starts at the head again (a new relay is not flooded with history).
+   * and the reconnect are not skipped before the first one is durable. It is also recorded in the inbox
+   * (`raiseResumeCursor`), so a relay restarted before any event arrived resumes there too, rather than at the
+   * server's head, which would skip what was emitted while it was down; this field covers the moment until
+   * that write is durable.
    */
   #startCursor: number | undefined;
   #subscriptions: SubscriptionRow[] = [];
@@ -638,6 +640,10 @@ export class PushStream {
         this.#serverCursor = frame.params.cursor;
         if (this.#startCursor === undefined && this.#o.inbox.resumeCursor(this.#source) === undefined) {
           this.#startCursor = frame.params.cursor;
+          const source = this.#source;
+          this.#o.inbox
+            .raiseResumeCursor(source, frame.params.cursor)
+            .catch((err: unknown) => this.#log(`could not record the start position in the inbox: ${(err as Error).message}`));
         }
         const requested = (frame.params as { requested_cursor?: unknown }).requested_cursor;
         if (typeof requested === 'number') {

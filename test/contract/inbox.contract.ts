@@ -168,6 +168,18 @@ export function inboxContract(name: string, make: MakeInbox): void {
         expect(inbox.resumeCursor(SOURCE_B)).toBe(40);
         expect(inbox.resumeCursor({ server: SOURCE_A.server, tenant: 'nobody' })).toBeUndefined();
       });
+
+      it('can be raised without an event (a first connect), never lowered, and then dedupes below it', async () => {
+        const inbox = await open();
+        await inbox.raiseResumeCursor(SOURCE_A, 10);
+        expect(inbox.resumeCursor(SOURCE_A)).toBe(10);
+        await inbox.raiseResumeCursor(SOURCE_A, 4);
+        expect(inbox.resumeCursor(SOURCE_A)).toBe(10);
+        expect(inbox.resumeCursor(SOURCE_B)).toBeUndefined();
+        const result = await inbox.append([incoming(9, { source: SOURCE_A }), incoming(11, { source: SOURCE_A })]);
+        expect(result.appended.map((e) => e.event_id)).toEqual([11]);
+        expect(inbox.resumeCursor(SOURCE_A)).toBe(11);
+      });
     });
 
     describe('consumers', () => {

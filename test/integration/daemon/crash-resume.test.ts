@@ -54,4 +54,34 @@ describe('relay SIGKILL during a burst', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   });
+
+  it('a relay stopped before any event arrived still gets what was emitted while it was down', async () => {
+    const server = await startReferenceServer({ tokens: { key: 't1' } });
+    cleanups.push(() => server.close());
+    const home = await tempDir('relay-first-');
+    cleanups.push(home.cleanup);
+    await server.emit('t1', { topic: 'deal.won', payload: { before: 'the relay ever connected' } });
+    const start = (): CliProcess => {
+      const p = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', 'early'], { PUSH_RELAY_API_KEY: 'key' });
+      cleanups.push(() => p.kill('SIGKILL'));
+      return p;
+    };
+    const first = start();
+    const api1 = relayApi(await first.line('listening'), home.path);
+    await api1.post('/v1/subscriptions', { topic: ['deal.*'] });
+    await waitFor(async () => (await api1.get<{ upstream: { state: string; cursor: number | null } }>('/v1/status')).upstream.cursor === 1, {
+      what: 'the first connect to record the server position',
+    });
+    expect(await first.kill('SIGTERM')).toMatchObject({ code: 0 });
+    for (let i = 0; i < 3; i++) await server.emit('t1', { topic: 'deal.won', payload: { while: 'down', i } });
+
+    const second = start();
+    const api2 = relayApi(await second.line('listening'), home.path);
+    const events = await waitFor(async () => {
+      const all = await allEvents(api2);
+      return all.length >= 3 && all;
+    }, { what: 'the events emitted while the relay was down' });
+    // A brand-new relay is not flooded with history (event 1 predates it), but nothing after its first connect is lost.
+    expect(events.map((e) => e.event_id)).toEqual([2, 3, 4]);
+  });
 });

@@ -164,6 +164,7 @@ describe('PushStream: cuts', () => {
         return memory.append(events);
       },
       resumeCursor: memory.resumeCursor.bind(memory),
+      raiseResumeCursor: memory.raiseResumeCursor.bind(memory),
     };
     const h = track(makeStream(server, { memory, inbox: slow, maxQueuedEvents: 10 }));
     h.stream.start();
@@ -216,6 +217,7 @@ describe('PushStream: cuts', () => {
         return memory.append(events);
       },
       resumeCursor: memory.resumeCursor.bind(memory),
+      raiseResumeCursor: memory.raiseResumeCursor.bind(memory),
     };
     const h = track(makeStream(server, { memory, inbox: flaky }));
     h.stream.start();

@@ -89,6 +89,22 @@ describe('FileInbox reopen', () => {
     expect(next.appended.map((e) => e.seq)).toEqual([6]);
   });
 
+  it('keeps a resume cursor raised without events (a first connect), in an empty log and mid-segment', async () => {
+    const dir = await newDir();
+    let inbox = await open(dir);
+    await inbox.raiseResumeCursor(SOURCE_A, 40);
+    inbox = await reopen(inbox, dir);
+    expect(inbox.resumeCursor(SOURCE_A)).toBe(40);
+    await inbox.append([incoming(41)]);
+    await inbox.raiseResumeCursor(SOURCE_B, 7);
+    await inbox.append([incoming(42)]);
+    inbox = await reopen(inbox, dir);
+    expect(inbox.resumeCursor(SOURCE_A)).toBe(42);
+    expect(inbox.resumeCursor(SOURCE_B)).toBe(7);
+    expect(inbox.readSince(0).map((e) => e.event_id)).toEqual([41, 42]);
+    expect(inbox.stats().skippedOnOpen).toBe(0);
+  });
+
   it('saves the default consumer at seq 0 on the very first open', async () => {
     const dir = await newDir();
     await open(dir);

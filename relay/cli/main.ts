@@ -10,6 +10,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   subscribe: { summary: 'subscribe to topics: --topic T… [--filter JSON] [--label L]', load: () => import('./subscribe.js') },
   unsubscribe: { summary: 'remove a subscription by id', load: () => import('./unsubscribe.js') },
   topics: { summary: "list the push server's topic catalog", load: () => import('./topics.js') },
+  mcp: { summary: 'stdio MCP server for agents, backed by the running relay: [--consumer NAME | --per-session] [--channel]', load: () => import('./mcp.js') },
+  hook: {
+    summary: 'Claude Code hook entry points: hook stop|session-start|prompt-submit|idle-wake (hook JSON on stdin)',
+    load: () => import('./hook.js'),
+  },
+  watch: { summary: 'print one line per new event (for Claude Code\'s Monitor tool and scripts)', load: () => import('./watch.js') },
+  install: { summary: 'install claude-code [--scope user|project] [--dry-run]: add the MCP server and hooks', load: () => import('./install.js') },
+  uninstall: { summary: 'uninstall claude-code [--scope user|project]: remove what install added', load: () => import('./uninstall.js') },
   'reference-server': {
     summary: 'run the reference push server standalone (--demo for sample events)',
     load: () => import('./reference-server.js'),

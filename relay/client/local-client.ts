@@ -1,13 +1,10 @@
 // A light client of the running relay, for the CLI, the hooks and the stdio bridge: finds the relay through
 // `<home>/relay.json` and `<home>/local-token` and speaks node:http (not fetch: loading undici costs tens of
 // milliseconds on the hook path). No zod, no SDK here.
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { RelayUnavailableError, type RelayEndpoint } from './endpoint.js';
 
-export class RelayUnavailableError extends Error {
-  readonly code = 'relay_unavailable';
-}
+export { findRelay, RelayUnavailableError, type RelayEndpoint } from './endpoint.js';
 
 export class RelayRequestError extends Error {
   constructor(
@@ -17,30 +14,6 @@ export class RelayRequestError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface RelayEndpoint {
-  url: string;
-  token: string;
-  pid: number;
-}
-
-/** Reads relay.json and the token; throws RelayUnavailableError with the next step when there is none. */
-export function findRelay(home: string): RelayEndpoint {
-  let info: { url?: unknown; pid?: unknown };
-  try {
-    info = JSON.parse(readFileSync(join(home, 'relay.json'), 'utf8')) as typeof info;
-  } catch {
-    throw new RelayUnavailableError(`no relay is running on ${home}; start one with \`push-relay daemon\``);
-  }
-  let token: string;
-  try {
-    token = readFileSync(join(home, 'local-token'), 'utf8').trim();
-  } catch {
-    throw new RelayUnavailableError(`cannot read ${join(home, 'local-token')}; is this the relay's home dir?`);
-  }
-  if (typeof info.url !== 'string') throw new RelayUnavailableError(`${join(home, 'relay.json')} is damaged; restart the relay`);
-  return { url: info.url, token, pid: Number(info.pid) };
 }
 
 export interface RequestOptions {

@@ -1,7 +1,7 @@
 // One relay per home dir (DESIGN.md "Exactly one process per user data dir owns the upstream connection and
 // the inbox"), the local token, and relay.json — the small files hooks and the stdio bridge read.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { HomePaths } from './home.js';
 
 export class InstanceLockedError extends Error {
@@ -24,13 +24,46 @@ function alive(pid: number): boolean {
   }
 }
 
+/** An empty lock this young is being written by its owner (it opens the file, then writes its pid). */
+const FRESH_LOCK_MS = 2_000;
+/** A takeover mutex this old was left by a starter that died while holding it. */
+const STALE_TAKEOVER_MS = 5_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The lock file's inode, age and content, read through one descriptor (so all three are of one file). */
+function inspectLock(path: string): { ino: number; ageMs: number; text: string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined; // removed meanwhile
+  }
+  try {
+    const st = fstatSync(fd);
+    return { ino: st.ino, ageMs: Date.now() - st.mtimeMs, text: readFileSync(fd, 'utf8').trim() };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Takes `<home>/relay.lock` with O_EXCL. A lock left by a dead process (SIGKILL, crash) is taken over;
  * a live owner is named in the refusal.
+ *
+ * Races between starters (issue 6, "a second relay racing for the same home"): a lock that is still empty was
+ * just created and is waited for, not taken; and a stale lock is removed only under `relay.lock.takeover`
+ * (O_EXCL too), after checking it is still the same file. Without that, two starters that both judged the old
+ * lock stale could each remove a lock — the second one removing the first one's fresh lock — and both run.
  */
 export function acquireInstanceLock(paths: HomePaths, pid = process.pid): InstanceLock {
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const takeover = `${paths.lock}.takeover`;
+  const giveUpAt = Date.now() + 10_000;
+  for (let attempt = 0; attempt < 5 || Date.now() < giveUpAt; attempt++) {
+    if (attempt > 0) sleepSync(Math.min(50, 5 * attempt));
     try {
       const fd = openSync(paths.lock, 'wx', 0o600);
       writeSync(fd, String(pid));
@@ -47,19 +80,35 @@ export function acquireInstanceLock(paths: HomePaths, pid = process.pid): Instan
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let owner = NaN;
-    try {
-      owner = Number(readFileSync(paths.lock, 'utf8').trim());
-    } catch {
-      continue; // removed between our open and read: try again
-    }
+    const seen = inspectLock(paths.lock);
+    if (!seen) continue; // removed between our open and read: try again
+    if (seen.text === '' && seen.ageMs < FRESH_LOCK_MS) continue; // its owner is about to write its pid
+    const owner = Number(seen.text);
     if (Number.isInteger(owner) && owner > 0 && owner !== pid && alive(owner)) throw new InstanceLockedError(owner, paths.home);
-    // Stale: move it aside atomically so two starters cannot both delete a fresh lock.
+    // Stale. Remove it only while holding the takeover mutex, and only if it is still the file judged stale.
+    let mutex: number;
     try {
-      renameSync(paths.lock, `${paths.lock}.stale-${pid}`);
-      unlinkSync(`${paths.lock}.stale-${pid}`);
+      mutex = openSync(takeover, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(takeover).mtimeMs > STALE_TAKEOVER_MS) unlinkSync(takeover);
+      } catch {
+        // gone already
+      }
+      continue; // another starter is taking over: see what it leaves
+    }
+    try {
+      if (inspectLock(paths.lock)?.ino === seen.ino) unlinkSync(paths.lock);
     } catch {
       // someone else handled it; loop
+    } finally {
+      closeSync(mutex);
+      try {
+        unlinkSync(takeover);
+      } catch {
+        // removed as stale by another starter (we were very slow): nothing to release
+      }
     }
   }
   throw new Error(`could not take ${paths.lock}; remove it if no relay is running`);

@@ -4,6 +4,7 @@
 import Conf from 'conf';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../inbox/types.js';
+import { NotificationSettingsSchema } from '../notify/settings.js';
 
 export const DEFAULT_LOCAL_PORT = 47831;
 
@@ -26,8 +27,8 @@ export const SettingsSchema = z.object({
       maxAgeDays: z.number().min(1).max(3650).optional(),
     })
     .optional(),
-  /** Notification policy (relay/notify); kept loose here, validated by its own schema. */
-  notifications: z.record(z.string(), z.unknown()).optional(),
+  /** Notification policy: schema, defaults and rules in relay/notify/settings.ts. */
+  notifications: NotificationSettingsSchema.optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

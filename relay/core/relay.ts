@@ -7,7 +7,14 @@ import { openSettings, retentionFrom, type Settings } from '../config/settings.j
 import { FileInbox } from '../inbox/file-inbox.js';
 import type { EventSource, Inbox } from '../inbox/types.js';
 import type { RelayCore, RelayStatus } from '../local/core.js';
+import { createMcpHttpHost, type McpHttpOptions } from '../local/mcp/http-host.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../local/server.js';
+import { NodeNotifierAdapter } from '../notify/node-notifier.js';
+import type { Notifier } from '../notify/notifier.js';
+import { notificationRoutes } from '../notify/routes.js';
+import { NotificationService } from '../notify/service.js';
+import { settingsRoutes } from '../local/settings-routes.js';
+import { uiRoutes } from '../local/ui-routes.js';
 import { startDemoFeed, type DemoFeed } from '../reference-server/demo.js';
 import { DEMO_TENANT, DEMO_TOKEN, startReferenceServer, type ReferenceServer } from '../reference-server/server.js';
 import { ControlClient } from '../upstream/control-client.js';
@@ -40,6 +47,10 @@ export interface RelayOptions {
   /** Routes added by the agent layer (MCP) and the UI. */
   extraRoutes?: LocalServerOptions['extraRoutes'];
   publicRoutes?: LocalServerOptions['publicRoutes'];
+  /** OS notifications: node-notifier (notify-send on Linux) by default; the tray app passes its Electron adapter; false = none. */
+  notify?: Notifier | false;
+  /** The MCP endpoint at `/mcp` (on by default; `false` leaves it out). */
+  mcp?: McpHttpOptions | false;
 }
 
 export interface RunningRelay {
@@ -49,6 +60,8 @@ export interface RunningRelay {
   readonly paths: HomePaths;
   /** The UI URL carrying the token in its fragment (never sent to the server, never in logs). */
   readonly inboxUrl: string;
+  /** Popups: pause/resume/setPolicy for the tray and the UI (also at /v1/notifications*); absent with `notify: false`. */
+  readonly notifications?: NotificationService;
   close(): Promise<void>;
 }
 
@@ -69,13 +82,25 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   try {
     const settings: Settings = openSettings(paths.home).read();
-    const configuredServer = options.server ?? env.PUSH_RELAY_SERVER ?? settings.server ?? undefined;
+    const configuredServer = options.server || env.PUSH_RELAY_SERVER || settings.server || undefined;
     const demo = options.demo === true || !configuredServer || configuredServer === 'demo';
     const clientId = options.clientId ?? settings.clientId ?? defaultClientId();
     const heartbeatMs = options.heartbeatMs ?? settings.heartbeatMs ?? 15_000;
 
     const inbox: Inbox = await FileInbox.open({ dir: paths.inbox, retention: retentionFrom(settings) });
     cleanup.push(() => inbox.close());
+
+    // Popups for events the inbox newly stored (onAppend never fires for duplicates or replays). Attached
+    // before the stream starts; the availability check runs in the background and never delays the start.
+    const notifications =
+      options.notify === false
+        ? undefined
+        : new NotificationService({ notifier: options.notify ?? new NodeNotifierAdapter({ env }), settings: settings.notifications, log });
+    if (notifications) {
+      notifications.attach(inbox);
+      void notifications.start();
+      cleanup.push(() => notifications.close());
+    }
 
     let serverUrl: string;
     let apiKey: string;
@@ -90,7 +115,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       source = DEMO_SOURCE;
       log.info(`demo mode: embedded reference server at ${reference.url} with generated events`);
     } else {
-      apiKey = options.apiKey ?? env.PUSH_RELAY_API_KEY ?? settings.apiKey ?? '';
+      apiKey = options.apiKey || env.PUSH_RELAY_API_KEY || settings.apiKey || '';
       if (!apiKey) {
         throw new RelayConfigError(
           `no API key for ${configuredServer}: set PUSH_RELAY_API_KEY, or "apiKey" in ${paths.settings}, or run with --demo`,
@@ -157,6 +182,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         upstream: stream.status(),
         inbox: { ...inbox.stats() },
         consumers: inbox.listConsumers(),
+        ...(notifications ? { notifications: notifications.status() } : {}),
       }),
       onStatus: (listener) => {
         statusListeners.add(listener);
@@ -167,8 +193,15 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       const s = core.status();
       for (const l of statusListeners) l(s);
     }));
+    if (notifications) {
+      cleanup.push(notifications.onChange(() => {
+        const s = core.status();
+        for (const l of statusListeners) l(s);
+      }));
+    }
     stream.start();
 
+    const mcp = options.mcp === false ? undefined : createMcpHttpHost(core, { log, ...options.mcp });
     const token = ensureLocalToken(paths);
     log.addSecret(token);
     const local: LocalServer = await startLocalServer({
@@ -177,8 +210,21 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       port: options.localPort ?? settings.localPort ?? 47831,
       version: VERSION,
       log,
-      extraRoutes: options.extraRoutes,
-      publicRoutes: options.publicRoutes,
+      // The inbox UI at `/` (static, no token: the page reads it from its URL fragment) and its settings API.
+      extraRoutes: {
+        ...settingsRoutes({
+          home: paths.home,
+          env,
+          applyApiKey: (key) => {
+            if (demo || env.PUSH_RELAY_API_KEY) return false;
+            log.addSecret(key);
+            // A key is a tenant identity here (tenantIdForKey): a new key is a new source with its own cursor.
+            stream.setApiKey(key, { server: source.server, tenant: tenantIdForKey(key) });
+            control.setApiKey(key);
+            return true;
+          },
+        }), ...mcp?.routes, ...(notifications && notificationRoutes(notifications)), ...options.extraRoutes },
+      publicRoutes: { ...uiRoutes(), ...options.publicRoutes },
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
         throw new RelayConfigError(`local port ${options.localPort ?? settings.localPort ?? 47831} is in use; pick another with --local-port N (0 = any free port)`, 'port_in_use');
@@ -186,6 +232,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       throw err;
     });
     cleanup.push(() => local.close());
+    // Runs before the server closes: sessions end and their waits return before the sockets drop.
+    if (mcp) cleanup.push(() => mcp.close());
     localUrl = local.url;
     writeRelayJson(paths, { pid: process.pid, url: local.url, version: VERSION });
     cleanup.push(() => removeRelayJson(paths));
@@ -196,6 +244,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       token,
       paths,
       inboxUrl: `${local.url}/#token=${token}`,
+      notifications,
       close: closeAll,
     };
   } catch (err) {

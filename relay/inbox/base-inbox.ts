@@ -106,16 +106,34 @@ export abstract class BaseInbox implements Inbox {
   private pendingOf(name: string, options: ReadOptions | undefined): StoredEvent[] {
     this.expire();
     const record = this.touch(name);
-    return this.table.readSince(record.cursor, bothTopics(topicPredicate(record.topic), topicPredicate(options?.topic)), options?.limit);
+    return this.table.readSince(record.cursor, bothTopics(topicPredicate(record.topic), topicPredicate(options?.topic)), options?.limit, record.acked);
   }
 
   async ack(name: string, upToSeq: number): Promise<ConsumerState> {
     this.assertOpen();
     const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions());
     const moved = this.consumers.ack(record, upToSeq, this.table.head());
-    await this.persistConsumers(created || moved);
+    const settled = this.settle(record);
+    await this.persistConsumers(created || moved || settled);
     this.expire();
     return this.state(name, record);
+  }
+
+  async ackEvents(name: string, seqs: readonly number[]): Promise<ConsumerState> {
+    this.assertOpen();
+    const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions());
+    const marked = this.consumers.ackEach(record, seqs, this.table.head());
+    const settled = this.settle(record);
+    await this.persistConsumers(created || marked || settled);
+    this.expire();
+    return this.state(name, record);
+  }
+
+  private settle(record: ConsumerRecord): boolean {
+    const mine = topicPredicate(record.topic);
+    return this.consumers.settle(record, this.table.head(), (cursor, acked) =>
+      this.table.firstAfter(cursor, (e) => (!mine || mine(e.topic)) && !acked.has(e.seq))?.seq,
+    );
   }
 
   waitForPending(name: string, options: WaitOptions): Promise<StoredEvent[]> {
@@ -132,7 +150,7 @@ export abstract class BaseInbox implements Inbox {
         const record = this.consumers.get(name);
         if (!record) return false;
         const matches = bothTopics(topicPredicate(record.topic), callTopic);
-        return events.some((e) => e.seq > record.cursor && (!matches || matches(e.topic)));
+        return events.some((e) => e.seq > record.cursor && !record.acked?.has(e.seq) && (!matches || matches(e.topic)));
       },
       collect: () => this.pendingOf(name, options),
       timeoutMs: options.timeoutMs,
@@ -233,7 +251,7 @@ export abstract class BaseInbox implements Inbox {
       name,
       topic: record.topic,
       cursor: record.cursor,
-      pending: this.table.countSince(record.cursor, topicPredicate(record.topic)),
+      pending: this.table.countSince(record.cursor, topicPredicate(record.topic), record.acked),
     };
   }
 }

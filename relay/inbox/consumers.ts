@@ -6,7 +6,14 @@ import { DEFAULT_CONSUMER, type ConsumerOptions } from './types.js';
 
 export interface ConsumerRecord {
   topic: string | undefined;
+  /** Every event of this consumer with seq <= cursor is acked (the ack floor). */
   cursor: number;
+  /**
+   * Events above the floor acked one by one: a topic-filtered read (`wait_for_event(topic="deal.*")`) acks what
+   * it returned without swallowing the older events of other topics it did not show. The floor catches up
+   * over them as soon as the gap below is acked (see `settle`).
+   */
+  acked?: Set<number>;
 }
 
 /** Where a new consumer may start: the inbox's head, and the seq just before its oldest retained event. */
@@ -19,7 +26,11 @@ export const ConsumersFileSchema = z.object({
   version: z.literal(1),
   consumers: z.record(
     z.string().min(1),
-    z.object({ topic: z.string().optional(), cursor: z.number().int().nonnegative() }),
+    z.object({
+      topic: z.string().optional(),
+      cursor: z.number().int().nonnegative(),
+      acked: z.array(z.number().int().positive()).optional(),
+    }),
   ),
 });
 export type ConsumersFile = z.infer<typeof ConsumersFileSchema>;
@@ -34,7 +45,9 @@ export class ConsumerRegistry {
    * relay ever received (DESIGN.md "Consumers"), unlike later consumers that start at the head.
    */
   constructor(saved?: ConsumersFile) {
-    for (const [name, { topic, cursor }] of Object.entries(saved?.consumers ?? {})) this.consumers.set(name, { topic, cursor });
+    for (const [name, { topic, cursor, acked }] of Object.entries(saved?.consumers ?? {})) {
+      this.consumers.set(name, { topic, cursor, ...(acked?.length ? { acked: new Set(acked.filter((s) => s > cursor)) } : {}) });
+    }
     if (!this.consumers.has(DEFAULT_CONSUMER)) this.consumers.set(DEFAULT_CONSUMER, { topic: undefined, cursor: 0 });
   }
 
@@ -74,9 +87,42 @@ export class ConsumerRegistry {
     return true;
   }
 
+  /** Marks single events acked (only seqs above the floor and at most `head`); returns whether anything changed. */
+  ackEach(record: ConsumerRecord, seqs: readonly number[], head: number): boolean {
+    let changed = false;
+    for (const seq of seqs) {
+      if (!Number.isSafeInteger(seq)) throw new InboxError('inbox_invalid_argument', `ack needs integer seqs; got ${String(seq)}.`);
+      if (seq <= record.cursor || seq > head || record.acked?.has(seq)) continue;
+      (record.acked ??= new Set()).add(seq);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * Raises the floor over every event that is acked or not this consumer's, up to the first one still pending
+   * (`firstPending` finds it), and forgets single acks at or below the floor. Returns whether the floor moved.
+   */
+  settle(record: ConsumerRecord, head: number, firstPending: (cursor: number, acked: ReadonlySet<number>) => number | undefined): boolean {
+    const before = record.cursor;
+    if (record.acked?.size) {
+      const blocker = firstPending(record.cursor, record.acked);
+      record.cursor = Math.max(record.cursor, blocker === undefined ? head : blocker - 1);
+      for (const seq of record.acked) if (seq <= record.cursor) record.acked.delete(seq);
+      if (record.acked.size === 0) delete record.acked;
+    }
+    return record.cursor !== before;
+  }
+
   toFile(): ConsumersFile {
     const consumers: ConsumersFile['consumers'] = {};
-    for (const [name, { topic, cursor }] of this.consumers) consumers[name] = topic === undefined ? { cursor } : { topic, cursor };
+    for (const [name, { topic, cursor, acked }] of this.consumers) {
+      consumers[name] = {
+        ...(topic === undefined ? {} : { topic }),
+        cursor,
+        ...(acked?.size ? { acked: [...acked].sort((a, b) => a - b) } : {}),
+      };
+    }
     return { version: 1, consumers };
   }
 }

@@ -91,24 +91,37 @@ export class EventTable {
   }
 
   /** Visible events with seq > `seq`, oldest first, at most `limit`. */
-  readSince(seq: number, matches: TopicPredicate | undefined, limit = Infinity): StoredEvent[] {
+  /** Events after `seq` whose topic matches, minus the seqs in `skip` (a consumer's events acked out of order). */
+  readSince(seq: number, matches: TopicPredicate | undefined, limit = Infinity, skip?: ReadonlySet<number>): StoredEvent[] {
     if (!(limit > 0)) return [];
     const from = this.indexAfter(seq);
-    if (!matches) return this.events.slice(from, limit === Infinity ? undefined : from + limit);
+    if (!matches && !skip) return this.events.slice(from, limit === Infinity ? undefined : from + limit);
     const out: StoredEvent[] = [];
     for (let i = from; i < this.events.length && out.length < limit; i++) {
       const event = this.events[i] as StoredEvent;
-      if (matches(event.topic)) out.push(event);
+      if ((!matches || matches(event.topic)) && !skip?.has(event.seq)) out.push(event);
     }
     return out;
   }
 
-  countSince(seq: number, matches: TopicPredicate | undefined): number {
+  countSince(seq: number, matches: TopicPredicate | undefined, skip?: ReadonlySet<number>): number {
     const from = this.indexAfter(seq);
-    if (!matches) return this.events.length - from;
+    if (!matches && !skip) return this.events.length - from;
     let n = 0;
-    for (let i = from; i < this.events.length; i++) if (matches((this.events[i] as StoredEvent).topic)) n++;
+    for (let i = from; i < this.events.length; i++) {
+      const event = this.events[i] as StoredEvent;
+      if ((!matches || matches(event.topic)) && !skip?.has(event.seq)) n++;
+    }
     return n;
+  }
+
+  /** The first event after `seq` for which `stop` holds. */
+  firstAfter(seq: number, stop: (event: StoredEvent) => boolean): StoredEvent | undefined {
+    for (let i = this.indexAfter(seq); i < this.events.length; i++) {
+      const event = this.events[i] as StoredEvent;
+      if (stop(event)) return event;
+    }
+    return undefined;
   }
 
   /** Newest first, at most `limit`. */

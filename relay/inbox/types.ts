@@ -124,6 +124,11 @@ export interface Inbox {
   /** Moves the cursor forward to `upToSeq` (never backward, never past head); durable when resolved. Returns the new state. */
   ack(name: string, upToSeq: number): Promise<ConsumerState>;
   /**
+   * Acks exactly these events (by seq), e.g. the ones a topic-filtered read returned, leaving older events of
+   * other topics pending. The cursor (ack floor) rises over them once everything below is acked.
+   */
+  ackEvents(name: string, seqs: readonly number[]): Promise<ConsumerState>;
+  /**
    * Resolves with the consumer's pending events as soon as there is at least one (at once if some are already
    * pending), or with [] on timeout, abort or close. Woken by append, never by polling.
    */

@@ -1,5 +1,6 @@
 // What the local server needs from the running relay. The daemon and the tray app both provide it.
 import type { Inbox } from '../inbox/types.js';
+import type { NotificationStatus } from '../notify/service.js';
 import type { Category, ListTopicsOutputSchema, SubscribeInput } from '../protocol/tools.js';
 import type { PushStreamStatus } from '../upstream/push-stream.js';
 import type { SubscriptionRow } from '../protocol/frames.js';
@@ -17,6 +18,8 @@ export interface RelayStatus {
   upstream: PushStreamStatus;
   inbox: Record<string, unknown>;
   consumers: { name: string; topic: string | undefined; cursor: number; pending: number }[];
+  /** OS notifications (relay/notify): absent when the host runs without them. */
+  notifications?: NotificationStatus;
 }
 
 /** The control plane as the relay relays it: the relay supplies the client_id. */

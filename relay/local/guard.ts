@@ -31,10 +31,11 @@ export function checkHostAndOrigin(req: IncomingMessage, hosts: Set<string>): vo
 
 export function checkToken(req: IncomingMessage, expected: string): void {
   const given = bearerToken(req);
-  const ok =
-    given !== undefined &&
-    given.length === expected.length &&
-    timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  // Compare bytes, not characters: a header byte ≥ 0x80 arrives as one latin1 character but is two bytes in
+  // UTF-8, and timingSafeEqual throws (→ a 502 naming a crypto error) on buffers of different lengths.
+  const a = Buffer.from(given ?? '', 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  const ok = given !== undefined && a.length === b.length && timingSafeEqual(a, b);
   if (!ok) {
     throw new HttpError(401, 'unauthorized', 'send "Authorization: Bearer <token>" with the token from <home>/local-token', {
       'www-authenticate': 'Bearer realm="push-relay"',

@@ -18,6 +18,11 @@ export interface LocalServerOptions {
   extraRoutes?: Record<string, Handler>;
   /** Routes served without the token (the UI's static files: the page takes the token from its URL fragment). */
   publicRoutes?: Record<string, Handler>;
+  /**
+   * Slow-loris bounds: a request's headers must arrive within `headersMs`, the whole request (body included)
+   * within `requestMs`; both are checked every `checkEveryMs`. Defaults 10 s, 30 s and 1 s; tests shorten them.
+   */
+  timeouts?: { headersMs?: number; requestMs?: number; checkEveryMs?: number };
 }
 
 export interface LocalServer {
@@ -48,26 +53,40 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       return handler(req, res, url);
     }
     if (path.startsWith('/v1/subscriptions/') && req.method === 'DELETE') {
-      return unsubscribeRoute(core, res, decodeURIComponent(path.slice('/v1/subscriptions/'.length)));
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice('/v1/subscriptions/'.length));
+      } catch {
+        // A malformed %-escape is the caller's mistake (400), not an internal error.
+        throw new HttpError(400, 'invalid_request', 'subscription id looks wrong');
+      }
+      return unsubscribeRoute(core, res, id);
     }
     throw new HttpError(404, 'not_found', `no route ${req.method} ${path}`);
   }
 
-  const server: Server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      if (err instanceof HttpError) return sendError(res, err);
-      const e = err as { code?: string; message?: string; status?: number };
-      // Typed errors from the layers below (control plane, inbox) carry a code a caller can act on.
-      if (typeof e.code === 'string' && typeof e.message === 'string') {
-        return sendError(res, new HttpError(e.status ?? 502, e.code, e.message));
-      }
-      log.error(`local API ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
-      sendError(res, new HttpError(500, 'internal_error', 'internal error; see <home>/logs/relay.log'));
-    });
-  });
-  server.headersTimeout = 10_000;
-  // Bounds receiving a request (slow-loris bodies), not the response: long-polls and streams are unaffected.
-  server.requestTimeout = 30_000;
+  // Node checks these bounds only every `connectionsCheckingInterval` (30 s by default), which let a
+  // slow-loris connection live up to 40 s past a 10 s headers timeout; checking every second keeps them honest.
+  const server: Server = createServer(
+    {
+      headersTimeout: options.timeouts?.headersMs ?? 10_000,
+      // Bounds receiving a request (slow-loris bodies), not the response: long-polls and streams are unaffected.
+      requestTimeout: options.timeouts?.requestMs ?? 30_000,
+      connectionsCheckingInterval: options.timeouts?.checkEveryMs ?? 1_000,
+    },
+    (req, res) => {
+      route(req, res).catch((err: unknown) => {
+        if (err instanceof HttpError) return sendError(res, err);
+        const e = err as { code?: string; message?: string; status?: number };
+        // Typed errors from the layers below (control plane, inbox) carry a code a caller can act on.
+        if (typeof e.code === 'string' && typeof e.message === 'string') {
+          return sendError(res, new HttpError(e.status ?? 502, e.code, e.message));
+        }
+        log.error(`local API ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+        sendError(res, new HttpError(500, 'internal_error', 'internal error; see <home>/logs/relay.log'));
+      });
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {

@@ -30,6 +30,18 @@ export const PUSH_ENDPOINT_HINT =
   'Open a Server-Sent Events stream at /mcp/push/sse?client_id=<client_id> with the same bearer token; ' +
   'resume with Last-Event-ID (or ?cursor=) after a reconnect.';
 
+/**
+ * A filter dict as it arrives. The record's copy drops a `__proto__` key, so `{"__proto__": {…}}` came out as
+ * `{}` — a filter that matches everything — before the filter grammar (compileFilter, which refuses the key)
+ * ever saw it. Refused here, on the raw input; everything else is left to the grammar, as before.
+ */
+const FilterInputSchema = z.preprocess((raw, ctx) => {
+  if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, '__proto__')) {
+    ctx.addIssue({ code: 'custom', message: 'filter key "__proto__" is reserved and cannot be used', path: ['__proto__'], input: raw });
+  }
+  return raw;
+}, JsonObjectSchema);
+
 export const SubscribeInputSchema = z.strictObject({
   topic: z
     .array(z.string().min(1).max(200))
@@ -37,7 +49,7 @@ export const SubscribeInputSchema = z.strictObject({
     .max(50, 'at most 50 topic patterns per subscription')
     .describe('Topic patterns (fnmatch globs), e.g. ["deal.*", "workflow.run.*"].'),
   client_id: ClientIdSchema.describe('Stable identifier of your client process; subscriptions persist under it.'),
-  filter: JsonObjectSchema.optional().describe('Filter dict; keys map to payload fields, suffixes encode the operator.'),
+  filter: FilterInputSchema.optional().describe('Filter dict; keys map to payload fields, suffixes encode the operator.'),
   client_label: z.string().max(200).optional().describe('Human-readable label for the admin dashboard.'),
   consent_purpose: z.string().max(100).optional().describe('Scope visibility by consent purpose, e.g. "marketing".'),
 });

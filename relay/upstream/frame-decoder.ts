@@ -28,6 +28,13 @@ export type DecodeResult = { frame: PushFrame } | Malformed;
 /** Largest `data:` we parse. A frame is one event; a megabyte of JSON is a server bug or an attack. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
+/**
+ * Deepest nesting of arrays and objects we accept. Well under a megabyte of JSON can nest thousands deep, which
+ * JSON.parse takes but JSON.stringify (the inbox log, the local API, MCP results) overflows the stack on: such an
+ * event would fail every append, and the relay would fetch it again forever, storing nothing after it.
+ */
+export const MAX_FRAME_DEPTH = 100;
+
 const KNOWN_METHODS: ReadonlySet<string> = new Set(Object.values(METHOD));
 
 export function decodeFrame(message: SseMessage, maxBytes = MAX_FRAME_BYTES): DecodeResult {
@@ -55,6 +62,10 @@ export function decodeFrame(message: SseMessage, maxBytes = MAX_FRAME_BYTES): De
   }
   if (!KNOWN_METHODS.has(envelope.method)) {
     return { malformed: 'unknown_method', detail: `unknown method "${preview(envelope.method, 100)}"` };
+  }
+
+  if (nestsDeeperThan(data, MAX_FRAME_DEPTH)) {
+    return { malformed: 'invalid_frame', detail: `${envelope.method} nests arrays/objects deeper than ${MAX_FRAME_DEPTH} levels` };
   }
 
   const parsed = PushFrameSchema.safeParse(json);
@@ -97,6 +108,27 @@ export class MalformedCounter {
   snapshot(): Record<MalformedKind, number> {
     return Object.fromEntries(MALFORMED_KINDS.map((k) => [k, this.count(k)])) as Record<MalformedKind, number>;
   }
+}
+
+/** Whether valid JSON text nests `[` / `{` deeper than `max` (a scan of the text: no recursion, no allocation). */
+function nestsDeeperThan(json: string, max: number): boolean {
+  if (json.length <= 2 * max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 function preview(text: string, max = 60): string {

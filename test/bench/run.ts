@@ -3,8 +3,13 @@
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { benchDaemon } from './daemon.js';
+import { benchHooks } from './hooks.js';
 import { benchIngest } from './ingest.js';
 import { benchEmitToInbox } from './latency.js';
+import { benchMcp } from './mcp.js';
+import { benchNotify } from './notify.js';
+import { benchWaiters } from './waiters.js';
 import { table, type BenchRow } from './stats.js';
 
 async function main(): Promise<void> {
@@ -12,9 +17,16 @@ async function main(): Promise<void> {
   for (const [name, suite] of [
     ['durable ingest', () => benchIngest()],
     ['emit → inbox latency', () => benchEmitToInbox()],
+    ['emit → desktop notification', () => benchNotify()],
+    ['emit → wait_for_event over MCP HTTP', () => benchMcp()],
+    ['1,000 waiters released by one event', () => benchWaiters()],
+    ['Stop hook wall time', () => benchHooks()],
+    ['daemon memory and ready time', () => benchDaemon()],
   ] as const) {
     process.stderr.write(`bench: ${name}…\n`);
+    const t0 = performance.now();
     rows.push(...(await suite()));
+    process.stderr.write(`bench: ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   const commit = (() => {
     try {

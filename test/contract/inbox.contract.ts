@@ -182,6 +182,39 @@ export function inboxContract(name: string, make: MakeInbox): void {
       });
     });
 
+    describe('per-event acks', () => {
+      it('a topic-filtered ack leaves older events of other topics pending, and the floor catches up later', async () => {
+        const inbox = await open();
+        await inbox.append([incoming(1, { topic: 'ticket.created' }), incoming(2, { topic: 'deal.won' }), incoming(3, { topic: 'deal.lost' })]);
+        const deals = inbox.pending(DEFAULT_CONSUMER, { topic: 'deal.*' });
+        expect(deals.map((e) => e.event_id)).toEqual([2, 3]);
+        let state = await inbox.ackEvents(DEFAULT_CONSUMER, deals.map((e) => e.seq));
+        expect(state).toMatchObject({ cursor: 0, pending: 1 });
+        expect(inbox.pending(DEFAULT_CONSUMER).map((e) => e.topic)).toEqual(['ticket.created']);
+        expect(inbox.pending(DEFAULT_CONSUMER, { topic: 'deal.*' })).toEqual([]);
+        state = await inbox.ackEvents(DEFAULT_CONSUMER, [inbox.pending(DEFAULT_CONSUMER)[0]!.seq]);
+        expect(state).toMatchObject({ cursor: 3, pending: 0 });
+      });
+
+      it('ignores seqs at or below the floor and beyond the head; a cumulative ack clears single acks below it', async () => {
+        const inbox = await open();
+        await inbox.append([incoming(1), incoming(2), incoming(3)]);
+        await inbox.ackEvents(DEFAULT_CONSUMER, [3, 99]);
+        expect(inbox.pending(DEFAULT_CONSUMER).map((e) => e.seq)).toEqual([1, 2]);
+        const state = await inbox.ack(DEFAULT_CONSUMER, 2);
+        expect(state).toMatchObject({ cursor: 3, pending: 0 }); // 3 was acked already, so the floor rises over it
+      });
+
+      it('a waiter is not woken by an event already acked', async () => {
+        const inbox = await open();
+        await inbox.append([incoming(1, { topic: 'ticket.created' }), incoming(2, { topic: 'deal.won' })]);
+        await inbox.ackEvents(DEFAULT_CONSUMER, [2]);
+        const waiting = inbox.waitForPending(DEFAULT_CONSUMER, { topic: 'deal.*', timeoutMs: 60_000 });
+        await inbox.append([incoming(3, { topic: 'deal.lost' })]);
+        expect((await waiting).map((e) => e.event_id)).toEqual([3]);
+      });
+    });
+
     describe('consumers', () => {
       it('has the default consumer from the first start, at seq 0, seeing everything', async () => {
         const inbox = await open();

@@ -28,28 +28,29 @@ describe('relay SIGKILL during a burst', () => {
     await api1.post('/v1/subscriptions', { topic: ['custom.*'] });
     await waitFor(async () => (await api1.get<{ upstream: { state: string } }>('/v1/status')).upstream.state === 'open');
 
-    // Emit until well after the kill, so the relay certainly dies mid-burst and misses a stretch.
-    let emitted = 0;
-    const kill: { at?: number } = {};
+    // The emitter stops halfway until the relay has been killed, so the kill always lands mid-burst and the
+    // second half is emitted while no relay is running.
+    const total = 4000;
+    let killed!: () => void;
+    const afterKill = new Promise<void>((resolve) => (killed = resolve));
     const burst = (async () => {
-      while (kill.at === undefined || emitted < kill.at + 500) {
-        await server.emit('t1', { topic: 'custom.burst', payload: { i: emitted } });
-        emitted++;
-        if (emitted % 20 === 0) await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < total; i++) {
+        if (i === total / 2) await afterKill;
+        await server.emit('t1', { topic: 'custom.burst', payload: { i } });
+        if (i % 50 === 0) await new Promise((r) => setImmediate(r));
       }
     })();
-    await waitFor(async () => (await allEvents(api1)).length > 200, { what: 'part of the burst in the inbox' });
+    await waitFor(async () => (await allEvents(api1)).length > 200, { timeoutMs: 30_000, what: 'part of the burst in the inbox' });
     await first.kill('SIGKILL');
-    kill.at = emitted;
+    killed();
     await burst;
-    const total = emitted;
 
     const second = start();
     const api2 = relayApi(await second.line('listening'), home.path);
     const events = await waitFor(async () => {
       const all = await allEvents(api2);
       return all.length >= total && all;
-    }, { timeoutMs: 20_000, what: `all ${total} events after the restart` });
+    }, { timeoutMs: 60_000, what: `all ${total} events after the restart` });
     const ids = events.map((e) => e.event_id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(Array.from({ length: total }, (_, i) => i + 1));

@@ -86,6 +86,9 @@ describe('consumers over /v1/pending, /v1/ack, /v1/wait', () => {
     const woken = await waiting;
     expect(woken.status).toBe('event');
     expect(woken.events.map((e) => e.topic)).toEqual(['deal.stage_changed']);
+    // The acking, topic-filtered wait took only what it returned: the ticket is still pending for this consumer.
+    const left = await api.get<{ events: { topic: string }[] }>('/v1/pending?consumer=waiter');
+    expect(left.events.map((e) => e.topic)).toEqual(['ticket.created']);
   });
 
   it('rejects bad parameters with 400s that say what is wrong', async () => {

@@ -105,6 +105,16 @@ describe('FileInbox reopen', () => {
     expect(inbox.stats().skippedOnOpen).toBe(0);
   });
 
+  it('keeps single acks above the floor across a reopen', async () => {
+    const dir = await newDir();
+    let inbox = await open(dir);
+    await inbox.append([incoming(1, { topic: 'ticket.opened' }), incoming(2), incoming(3)]);
+    await inbox.ackEvents(DEFAULT_CONSUMER, [2, 3]);
+    inbox = await reopen(inbox, dir);
+    expect(inbox.pending(DEFAULT_CONSUMER).map((e) => e.event_id)).toEqual([1]);
+    expect(inbox.listConsumers().find((c) => c.name === DEFAULT_CONSUMER)).toMatchObject({ cursor: 0, pending: 1 });
+  });
+
   it('saves the default consumer at seq 0 on the very first open', async () => {
     const dir = await newDir();
     await open(dir);

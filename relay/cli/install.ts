@@ -1,0 +1,62 @@
+// `push-relay install claude-code [--scope user|project] [--dry-run] [--home DIR] [--consumer NAME] [--per-session]`:
+// adds the push-relay MCP server and hooks to Claude Code (relay/install/claude-code.ts says where and how).
+import { planDiff, planInstall, applyPlan, InstallConflictError, type Scope } from '../install/claude-code.js';
+import { JsonFileError } from '../install/json-file.js';
+import { defaultLauncher } from '../install/launcher.js';
+import { parse } from './args.js';
+import { CliError, UsageError } from './errors.js';
+
+const USAGE = 'push-relay install claude-code [--scope user|project] [--dry-run] [--home DIR] [--consumer NAME | --per-session]';
+
+export function parseScope(raw: string | undefined): Scope {
+  if (raw === undefined || raw === 'user') return 'user';
+  if (raw === 'project') return 'project';
+  throw new UsageError(`--scope must be user or project, got "${raw}"`);
+}
+
+export function checkTarget(positionals: string[], usage: string): void {
+  if (positionals.length !== 1 || positionals[0] !== 'claude-code') {
+    throw new UsageError(`${positionals.length === 0 ? 'say what to set up' : `cannot set up "${positionals.join(' ')}"`}; only claude-code is supported\nusage: ${usage}`);
+  }
+}
+
+/** Turns a file Push Relay refuses to touch into the one-line error the CLI prints. */
+export function asCliError(err: unknown): never {
+  if (err instanceof JsonFileError || err instanceof InstallConflictError) throw new CliError(err.message, err.code);
+  throw err;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(
+    argv,
+    { scope: { type: 'string' }, 'dry-run': { type: 'boolean' }, home: { type: 'string' }, consumer: { type: 'string' }, 'per-session': { type: 'boolean' } },
+    USAGE,
+  );
+  checkTarget(positionals, USAGE);
+  const scope = parseScope(values.scope);
+  if (values.consumer !== undefined && values['per-session']) throw new UsageError(`--consumer and --per-session exclude each other\nusage: ${USAGE}`);
+  const launcher = defaultLauncher();
+  let plan;
+  try {
+    plan = planInstall({ scope, launcher, flags: { home: values.home, consumer: values.consumer, perSession: values['per-session'] } });
+  } catch (err) {
+    asCliError(err);
+  }
+  if (values['dry-run']) {
+    if (plan.changes.length === 0) process.stdout.write(`push-relay is already installed for Claude Code (${scope} scope); nothing would change\n`);
+    else process.stdout.write(planDiff(plan, 'install'));
+    return;
+  }
+  if (plan.changes.length === 0) {
+    process.stdout.write(`push-relay is already installed for Claude Code (${scope} scope): ${plan.targets.settings}, ${plan.targets.mcp} unchanged\n`);
+    return;
+  }
+  for (const applied of applyPlan(plan)) {
+    process.stdout.write(`updated ${applied.path}: ${applied.what}${applied.backup ? ` (backup: ${applied.backup})` : ''}\n`);
+  }
+  for (const path of plan.unchanged) process.stdout.write(`unchanged ${path}\n`);
+  process.stdout.write(
+    `Runs ${launcher.shellPrefix}. Start the relay (push-relay daemon, or the tray app) and restart open Claude Code sessions to load the hooks` +
+      `${scope === 'project' ? '; Claude Code asks once to approve the project MCP server from .mcp.json' : ''}.\n`,
+  );
+}

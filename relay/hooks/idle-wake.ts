@@ -1,0 +1,120 @@
+// `push-relay hook idle-wake`: registered on Stop and SessionStart with `"asyncRewake": true`, so Claude Code
+// runs it in the background; when it exits 2, its stderr wakes the idle interactive session as a new turn.
+// It long-polls the relay's `/v1/wait` (acking what it returns) for the next event of its consumer.
+//
+// It exits 0 at once, waking nobody:
+// - in print mode (`CLAUDE_CODE_SESSION_ATTENDED=0`, or no such variable and an `sdk-*` CLAUDE_CODE_ENTRYPOINT:
+//   `claude -p` waits for background hooks and would hang);
+// - on a stop that follows a wake or a block (`stop_hook_active`) when nothing new is pending — the turn it
+//   woke is over, and chaining wakes without a user in between is how loops start;
+// - when another idle-wake already waits for the same session (one waiter per session, lock file);
+// - when its Claude Code process (`CLAUDE_PID`, checked every 2 s; or its parent) is gone — a SIGKILLed
+//   claude leaves its hooks orphaned.
+// When no relay is running it keeps waiting and re-reads relay.json every 2 s: the relay may be started
+// after the session (a tray app launched later), and the wait costs nothing but one sleeping process.
+import { join } from 'node:path';
+import { findRelay, relayRequest } from '../client/local-client.js';
+import { describeEvents, type HookEvent } from './format.js';
+import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, type HookOptions, type HookResult } from './input.js';
+import { acquireLock, isAlive } from './lock.js';
+import { fetchPending } from './relay.js';
+
+export interface IdleWakeOptions extends Omit<HookOptions, 'deadline'> {
+  /** How often to check that Claude Code is alive and to look for a relay that is not running (ms). */
+  checkIntervalMs?: number;
+  /** One long-poll's length; the hook polls again after each (ms). */
+  pollMs?: number;
+}
+
+interface WaitAnswer {
+  status: string;
+  consumer: string;
+  events: HookEvent[];
+  pending: number;
+}
+
+function parsePid(raw: string | undefined): number | undefined {
+  if (!raw || !/^\d+$/.test(raw)) return undefined;
+  const pid = Number(raw);
+  return pid > 0 ? pid : undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function idleWakeLockFile(home: string, key: string): string {
+  return join(home, 'hooks', `idle-wake-${key}.lock`);
+}
+
+export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult> {
+  const { env, input, home } = options;
+  if (env.CLAUDE_CODE_SESSION_ATTENDED === '0') return SILENT;
+  // A Claude Code that does not set CLAUDE_CODE_SESSION_ATTENDED still names print mode / the SDK here.
+  if (env.CLAUDE_CODE_SESSION_ATTENDED === undefined && env.CLAUDE_CODE_ENTRYPOINT?.startsWith('sdk')) return SILENT;
+  const claudePid = parsePid(env.CLAUDE_PID);
+  if (claudePid !== undefined && !isAlive(claudePid)) return SILENT;
+  const checkMs = options.checkIntervalMs ?? 2000;
+  const pollMs = options.pollMs ?? 55_000;
+  const consumer = consumerFor(options, input);
+
+  const lock = acquireLock(idleWakeLockFile(home, sessionKey(input)), { pid: process.pid, claude_pid: claudePid });
+  if (!lock) return SILENT;
+  const gone = new AbortController();
+  const parent = process.ppid;
+  const watchdog = setInterval(() => {
+    const orphaned = process.ppid !== parent;
+    if ((claudePid !== undefined && !isAlive(claudePid)) || orphaned || !lock.held()) gone.abort();
+  }, checkMs);
+  // Claude Code ends a hook that outlives its timeout with a signal: step aside cleanly (lock released).
+  const onSignal = () => gone.abort();
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    if (input.stop_hook_active) {
+      const now = await fetchPending(home, { consumer, limit: 1, ack: false, timeoutMs: 2000 });
+      if (!now || now.events.length === 0) return SILENT;
+    }
+    while (!gone.signal.aborted) {
+      let relay;
+      try {
+        relay = findRelay(home);
+      } catch {
+        await sleep(checkMs, gone.signal);
+        continue;
+      }
+      try {
+        const query = new URLSearchParams({ consumer, ack: 'true', limit: String(MAX_LISTED_EVENTS), timeout_ms: String(pollMs) });
+        const answer = await relayRequest<WaitAnswer>(relay, `/v1/wait?${query}`, { signal: gone.signal, timeoutMs: pollMs + 15_000 });
+        if (answer.events?.length > 0) {
+          const n = answer.events.length;
+          const stderr = describeEvents({
+            intro:
+              `Push Relay: ${n} new event${n === 1 ? '' : 's'} arrived from the push server while this session was idle (consumer "${answer.consumer}"). ` +
+              'They are marked as seen. Tell the user what happened and act on them if they bear on the work; otherwise end your turn.',
+            events: answer.events,
+            more: answer.pending,
+          });
+          return { stderr, exitCode: 2 };
+        }
+      } catch {
+        // relay restarting, hung or refusing: look again shortly
+        await sleep(checkMs, gone.signal);
+      }
+    }
+    return SILENT;
+  } finally {
+    clearInterval(watchdog);
+    for (const s of signals) process.off(s, onSignal);
+    lock.release();
+  }
+}

@@ -1,0 +1,40 @@
+// The hooks' calls to the running relay (relay.json + local-token, then one GET over raw-get.ts: node:net,
+// which reading stdin has loaded already, not node:http, which costs ~5 ms of start-up; see raw-get.ts).
+// Every failure — no relay.json, a dead port, a hung or erroring relay — comes back as `undefined`: hooks fail
+// open and silent (DESIGN.md "Stop hook"). The client modules load only once relay.json exists: with no relay
+// running, a hook answers without paying for them.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HookEvent } from './format.js';
+
+export interface PendingAnswer {
+  consumer: string;
+  events: HookEvent[];
+  /** Events still pending after the listed ones. */
+  pending: number;
+}
+
+export interface PendingRequest {
+  consumer: string;
+  limit: number;
+  ack: boolean;
+  timeoutMs: number;
+}
+
+/** `GET /v1/pending` (with `ack=true` the relay lists and acks in one step, so nothing is handed over twice). */
+export async function fetchPending(home: string, req: PendingRequest): Promise<PendingAnswer | undefined> {
+  if (req.timeoutMs <= 0) return undefined;
+  if (!existsSync(join(home, 'relay.json'))) return undefined;
+  try {
+    const [{ findRelay }, { rawGet }] = await Promise.all([import('../client/endpoint.js'), import('../client/raw-get.js')]);
+    const relay = findRelay(home);
+    const query = new URLSearchParams({ consumer: req.consumer, limit: String(req.limit), ack: String(req.ack) });
+    const res = await rawGet(relay.url, `/v1/pending?${query}`, { authorization: `Bearer ${relay.token}` }, req.timeoutMs);
+    if (res.status !== 200) return undefined;
+    const answer = JSON.parse(res.body) as PendingAnswer;
+    if (!answer || !Array.isArray(answer.events)) return undefined;
+    return { consumer: String(answer.consumer ?? req.consumer), events: answer.events, pending: Number(answer.pending) || 0 };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,71 @@
+// `push-relay hook stop` (DESIGN.md journey 2, "Stop hook"): when the consumer has unacked events, block the
+// stop with a reason that lists them, so Claude reacts in the same session; else let Claude stop at once.
+//
+// The relay lists and acks in one request (`/v1/pending?ack=true&limit=10`), so the same events never block
+// twice. A chain of blocks (each stop that follows a block has `stop_hook_active: true`) is capped well below
+// Claude Code's own cap of 8 consecutive blocks: after MAX_CHAINED_BLOCKS the hook lets Claude stop, and what
+// still waits stays pending for the next turn, SessionStart, `get_pending_events` or the idle wake.
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, timeLeft, type HookOptions, type HookResult } from './input.js';
+import { fetchPending } from './relay.js';
+
+
+export const MAX_CHAINED_BLOCKS = 3;
+
+function chainFile(home: string, key: string): string {
+  return join(home, 'hooks', `stop-chain-${key}`);
+}
+
+function readChain(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function writeChain(file: string, n: number): void {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, String(n));
+  } catch {
+    // state is a nicety: without it the chain cap falls back to Claude Code's own
+  }
+}
+
+function clearChain(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // not there: nothing to clear
+  }
+}
+
+export async function stopHook(options: HookOptions): Promise<HookResult> {
+  const { input, home } = options;
+  const file = chainFile(home, sessionKey(input));
+  const chained = input.stop_hook_active === true ? readChain(file) : 0;
+  if (chained >= MAX_CHAINED_BLOCKS) {
+    clearChain(file);
+    return SILENT;
+  }
+  const consumer = consumerFor(options, input);
+  const answer = await fetchPending(home, { consumer, limit: MAX_LISTED_EVENTS, ack: true, timeoutMs: timeLeft(options.deadline) });
+  if (!answer || answer.events.length === 0) {
+    if (input.stop_hook_active) clearChain(file);
+    return SILENT;
+  }
+  writeChain(file, chained + 1);
+  // The formatter loads only when there is something to say (the common case, nothing pending, skips it).
+  const { describeEvents } = await import('./format.js');
+  const n = answer.events.length;
+  const reason = describeEvents({
+    intro:
+      `Push Relay: ${n} new event${n === 1 ? '' : 's'} arrived from the push server while you were working (consumer "${answer.consumer}"). ` +
+      'Before you finish, tell the user about them or act on them if they bear on the current work; they are now marked as seen.',
+    events: answer.events,
+    more: answer.pending,
+  });
+  return { stdout: JSON.stringify({ decision: 'block', reason }), exitCode: 0 };
+}

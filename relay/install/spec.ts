@@ -1,0 +1,141 @@
+// The one list of what Push Relay adds to Claude Code: the hooks and the MCP server. The installer
+// (`push-relay install claude-code`) merges it into settings files; the build turns it into the plugin
+// (dist/claude-plugin). Neither keeps its own copy.
+
+/** The MCP server's name in Claude Code: its tools appear as `mcp__push-relay__<tool>`. */
+export const MCP_SERVER_NAME = 'push-relay';
+
+/** Hooks and MCP entries are ours when their command line runs push-relay (how uninstall finds them). */
+export const OWN_MARKER = 'push-relay';
+
+export type HookEventName = 'Stop' | 'SessionStart' | 'UserPromptSubmit';
+export type HookCommand = 'stop' | 'session-start' | 'prompt-submit' | 'idle-wake';
+
+export interface HookSpec {
+  event: HookEventName;
+  command: HookCommand;
+  /** Seconds Claude Code lets the hook run. */
+  timeout: number;
+  asyncRewake?: boolean;
+  rewakeMessage?: string;
+  rewakeSummary?: string;
+}
+
+/** Claude Code kills a hook after its timeout; idle-wake may wait for an event for a whole day. */
+export const IDLE_WAKE_TIMEOUT_S = 86_400;
+
+const IDLE_WAKE = {
+  command: 'idle-wake',
+  timeout: IDLE_WAKE_TIMEOUT_S,
+  asyncRewake: true,
+  rewakeMessage: 'Push Relay woke this idle session with new events from the push server:',
+  rewakeSummary: 'Push Relay: new events',
+} as const;
+
+/**
+ * In Claude Code's order of use. The short hooks answer within 1 s whatever happens (they fail open); their
+ * timeout is only a backstop.
+ */
+export const HOOKS: readonly HookSpec[] = [
+  { event: 'SessionStart', command: 'session-start', timeout: 10 },
+  { event: 'SessionStart', ...IDLE_WAKE },
+  { event: 'UserPromptSubmit', command: 'prompt-submit', timeout: 10 },
+  { event: 'Stop', command: 'stop', timeout: 10 },
+  { event: 'Stop', ...IDLE_WAKE },
+];
+
+/** The hook entry as Claude Code's settings and a plugin's hooks.json spell it. */
+export interface HookEntry {
+  type: 'command';
+  command: string;
+  timeout: number;
+  asyncRewake?: boolean;
+  rewakeMessage?: string;
+  rewakeSummary?: string;
+}
+
+export interface HookGroup {
+  matcher: string;
+  hooks: HookEntry[];
+}
+
+export type HooksConfig = Partial<Record<HookEventName, HookGroup[]>>;
+
+export interface McpServerEntry {
+  type: 'stdio';
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Without it Claude Code hides the tools behind its tool search, and the model does not see wait_for_event. */
+  alwaysLoad: true;
+}
+
+/** How to run push-relay: the command line of each hook and of the MCP server. */
+export interface Launcher {
+  /** A shell command line that runs push-relay (absolute node + absolute bin/push-relay, quoted). */
+  shellPrefix: string;
+  /** The same as an executable and its leading arguments (for the MCP server's command/args). */
+  command: string;
+  args: string[];
+}
+
+export interface InstallFlags {
+  /** Passed to every hook and to the MCP server. */
+  home?: string;
+  consumer?: string;
+  /** One consumer per Claude Code session (hooks: by the hook's session_id; MCP server: by CLAUDE_CODE_SESSION_ID). */
+  perSession?: boolean;
+}
+
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function flagArgs(flags: InstallFlags): string[] {
+  const out: string[] = [];
+  if (flags.home) out.push('--home', flags.home);
+  if (flags.consumer) out.push('--consumer', flags.consumer);
+  if (flags.perSession) out.push('--per-session');
+  return out;
+}
+
+export function hookEntry(spec: HookSpec, launcher: Launcher, flags: InstallFlags = {}): HookEntry {
+  const command = [launcher.shellPrefix, 'hook', spec.command, ...flagArgs(flags).map(shellQuote)].join(' ');
+  return {
+    type: 'command',
+    command,
+    timeout: spec.timeout,
+    ...(spec.asyncRewake ? { asyncRewake: true } : {}),
+    ...(spec.rewakeMessage ? { rewakeMessage: spec.rewakeMessage } : {}),
+    ...(spec.rewakeSummary ? { rewakeSummary: spec.rewakeSummary } : {}),
+  };
+}
+
+/** The hooks grouped by event, one group (matcher "") per event, in HOOKS order. */
+export function hooksConfig(launcher: Launcher, flags: InstallFlags = {}): HooksConfig {
+  const config: HooksConfig = {};
+  for (const spec of HOOKS) {
+    const groups = (config[spec.event] ??= [{ matcher: '', hooks: [] }]);
+    groups[0]!.hooks.push(hookEntry(spec, launcher, flags));
+  }
+  return config;
+}
+
+export function mcpServerEntry(launcher: Launcher, flags: InstallFlags = {}): McpServerEntry {
+  return { type: 'stdio', command: launcher.command, args: [...launcher.args, 'mcp', ...flagArgs(flags)], env: {}, alwaysLoad: true };
+}
+
+/** True for a hook entry that push-relay's installer wrote (any version, any paths). */
+export function isOwnHook(entry: unknown): boolean {
+  if (!entry || typeof entry !== 'object') return false;
+  const command = (entry as { command?: unknown }).command;
+  return typeof command === 'string' && command.includes(OWN_MARKER) && /\bhook (stop|session-start|prompt-submit|idle-wake)\b/.test(command);
+}
+
+/** True for an MCP server entry that runs push-relay. */
+export function isOwnMcpServer(entry: unknown): boolean {
+  if (!entry || typeof entry !== 'object') return false;
+  const e = entry as { command?: unknown; args?: unknown };
+  const parts = [e.command, ...(Array.isArray(e.args) ? e.args : [])].filter((p): p is string => typeof p === 'string');
+  return parts.some((p) => p.includes(OWN_MARKER));
+}

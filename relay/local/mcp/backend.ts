@@ -1,0 +1,94 @@
+// The seam under the local MCP tools (DESIGN.md "Local MCP tools"): the tools are defined once (tools.ts) over
+// this interface, which has two implementations — in-process over the RelayCore (core-backend.ts, the relay's
+// own `/mcp`) and remote over a running relay's /v1 API (remote-backend.ts, `push-relay mcp`).
+import type { z } from 'zod';
+import type { SubscriptionRow } from '../../protocol/frames.js';
+import type { Category, ListTopicsOutputSchema, SubscribeInput } from '../../protocol/tools.js';
+import type { ApiEvent } from '../api-events.js';
+import type { RelayStatus } from '../core.js';
+
+export interface PendingQuery {
+  consumer: string;
+  topic?: string | undefined;
+  limit: number;
+  /** Move the consumer's cursor past the returned events. */
+  ack: boolean;
+}
+
+export interface PendingResult {
+  consumer: string;
+  events: ApiEvent[];
+  acked: boolean;
+  /** Matching events still pending after this call (beyond the returned ones). */
+  pending: number;
+}
+
+export interface WaitQuery {
+  consumer: string;
+  topic?: string | undefined;
+  limit: number;
+  timeoutMs: number;
+  /** Ends the wait early (cancellation, disconnect); the wait then resolves with no events. */
+  signal: AbortSignal;
+}
+
+/** `events` empty = the timeout passed (or the signal fired). Returned events are acked, like the hooks do. */
+export interface WaitResult {
+  consumer: string;
+  events: ApiEvent[];
+  pending: number;
+}
+
+export interface AckResult {
+  consumer: string;
+  cursor: number;
+  pending: number;
+}
+
+export type TopicCatalog = z.infer<typeof ListTopicsOutputSchema>;
+
+export interface ToolBackend {
+  pending(query: PendingQuery): Promise<PendingResult>;
+  wait(query: WaitQuery): Promise<WaitResult>;
+  ack(consumer: string, upToEventId: number): Promise<AckResult>;
+  subscribe(input: Omit<SubscribeInput, 'client_id'>): Promise<SubscriptionRow>;
+  unsubscribe(subscriptionId: string): Promise<Record<string, unknown>>;
+  listSubscriptions(includeDeleted: boolean): Promise<SubscriptionRow[]>;
+  listTopics(category?: Category): Promise<TopicCatalog>;
+  status(): Promise<RelayStatus>;
+}
+
+export type ToolErrorCode =
+  /** No relay on the home dir, or it does not answer. */
+  | 'relay_not_running'
+  /** The relay is shutting down (its inbox closed under the call). */
+  | 'relay_stopping'
+  /** The relay refused the arguments. */
+  | 'invalid_request'
+  /** The push server (control plane) failed or refused. */
+  | 'upstream_error'
+  | 'relay_error';
+
+/** A failure the model can act on; the tools turn it into an `isError: true` result with this message. */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+
+  constructor(
+    readonly code: ToolErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export function relayNotRunning(home: string, detail?: string): ToolError {
+  return new ToolError(
+    'relay_not_running',
+    `No Push Relay is running on ${home}${detail ? ` (${detail})` : ''}: start it with \`push-relay daemon\` (or the tray app), then call this tool again.`,
+  );
+}
+
+export function relayStopping(): ToolError {
+  return new ToolError('relay_stopping', 'Push Relay is shutting down; call this tool again once it is running (`push-relay daemon` or the tray app).');
+}

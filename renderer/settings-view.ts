@@ -1,0 +1,212 @@
+// Settings: the push server URL, client id and API key (write-only: the page only ever learns whether a key is
+// set), written through /v1/settings; the notification policy's slot; and facts about this relay.
+import { ApiError, errorText, type RelayClient } from './api.js';
+import type { NotificationStatus, RelayStatus, SettingsResponse } from './api-types.js';
+import { $, clear, h } from './dom.js';
+import { absoluteTime, plural } from './format.js';
+
+/** Where relay/notify serves its policy, when it does. */
+export const NOTIFICATIONS_PATH = '/v1/notifications';
+
+export interface SettingsDeps {
+  client: RelayClient;
+  toast(message: string): void;
+  status(): RelayStatus | null;
+}
+
+export class SettingsView {
+  readonly #d: SettingsDeps;
+  readonly #server = $<HTMLInputElement>('set-server');
+  readonly #clientId = $<HTMLInputElement>('set-client-id');
+  readonly #apiKey = $<HTMLInputElement>('set-api-key');
+  #loaded: SettingsResponse | null = null;
+
+  constructor(deps: SettingsDeps) {
+    this.#d = deps;
+    $('settings-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.#save({});
+    });
+    $('set-api-key-clear').addEventListener('click', () => void this.#save({ apiKey: null }));
+  }
+
+  async refresh(): Promise<void> {
+    this.renderAbout();
+    try {
+      this.#fill(await this.#d.client.get<SettingsResponse>('/v1/settings'));
+    } catch (err) {
+      this.#setStatus(`Could not load settings: ${errorText(err)}`, 'error');
+    }
+    await this.#loadNotifications();
+  }
+
+  #fill(res: SettingsResponse): void {
+    this.#loaded = res;
+    this.#server.value = res.settings.server ?? '';
+    this.#clientId.value = res.settings.clientId ?? '';
+    this.#apiKey.value = '';
+    const keyState = $('api-key-state');
+    keyState.textContent = res.settings.apiKeySet ? 'set' : 'not set';
+    keyState.classList.toggle('set', res.settings.apiKeySet);
+    this.#apiKey.placeholder = res.settings.apiKeySet ? 'A key is saved; type a new one to replace it' : 'No key saved';
+    $<HTMLButtonElement>('set-api-key-clear').disabled = !res.settings.apiKeySet;
+    const notes: string[] = ['Write-only: a saved key is never shown again.'];
+    if (res.settings.apiKeyStorage === 'plain') notes.push(`Stored in plain text in ${res.path} (mode 0600).`);
+    if (res.settings.apiKeyStorage === 'encrypted') notes.push('Stored encrypted by the system keychain.');
+    if (res.overridden_by_env.apiKey) notes.push('PUSH_RELAY_API_KEY in the relay’s environment takes precedence over this setting.');
+    const storage = window.pushRelay?.secretStorage;
+    if (storage?.warning) notes.push(storage.warning);
+    $('set-api-key-help').textContent = notes.join(' ');
+    if (res.overridden_by_env.server) {
+      $('set-server-help').textContent = 'PUSH_RELAY_SERVER in the relay’s environment takes precedence over this setting.';
+    }
+  }
+
+  async #save(extra: { apiKey?: null }): Promise<void> {
+    const body: Record<string, unknown> = {
+      server: this.#server.value.trim() || null,
+      clientId: this.#clientId.value.trim() || null,
+    };
+    const key = this.#apiKey.value.trim();
+    if (key) body.apiKey = key;
+    Object.assign(body, extra);
+    for (const el of [this.#server, this.#clientId, this.#apiKey]) el.removeAttribute('aria-invalid');
+    this.#setStatus('Saving…', '');
+    try {
+      const res = await this.#d.client.put<SettingsResponse>('/v1/settings', body);
+      this.#fill(res);
+      this.#setStatus([res.message, res.warning].filter(Boolean).join(' '), 'ok');
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'invalid_settings') {
+        const field = /^(server|clientId|apiKey)\b/.exec(err.message)?.[1];
+        const el = field === 'server' ? this.#server : field === 'clientId' ? this.#clientId : field === 'apiKey' ? this.#apiKey : null;
+        el?.setAttribute('aria-invalid', 'true');
+        el?.focus();
+      }
+      this.#setStatus(`Not saved: ${errorText(err)}`, 'error');
+    }
+  }
+
+  #setStatus(text: string, tone: '' | 'ok' | 'error'): void {
+    const el = $('settings-status');
+    el.className = `form-status${tone ? ` ${tone}` : ''}`;
+    el.textContent = text;
+  }
+
+  /** The running relay (from the live status). */
+  renderAbout(): void {
+    const s = this.#d.status();
+    const current = $('settings-current');
+    if (!s) {
+      current.textContent = '';
+      return;
+    }
+    current.textContent =
+      s.mode === 'demo'
+        ? `Running in demo mode: the built-in reference server with generated events, as client ${s.client_id}.`
+        : `Running against ${s.server} as client ${s.client_id}.`;
+    this.#clientId.placeholder = `${s.client_id} (in use now)`;
+    const about = $('relay-about');
+    clear(about);
+    const inbox = s.inbox as { events?: number; head?: number };
+    const rows: [string, string][] = [
+      ['Version', s.version],
+      ['Process', `pid ${s.pid}, started ${absoluteTime(s.started_at)}`],
+      ['Local API', s.local_url || location.origin],
+      ['Home', s.home],
+      ['Inbox', `${(inbox.events ?? 0).toLocaleString()} events stored (newest seq ${inbox.head ?? 0})`],
+      ['Consumers', s.consumers.map((c) => `${c.name} (${c.pending} pending)`).join(', ') || 'none'],
+    ];
+    for (const [k, v] of rows) about.append(h('dt', {}, k), h('dd', {}, v));
+  }
+
+  /** Live notification state (a status message carries it too, so a pause from the tray shows up here). */
+  renderNotifications(n: NotificationStatus | undefined): void {
+    if (!n) return;
+    const body = $('notifications-body');
+    clear(body);
+    const paused = n.paused_until !== null && Date.parse(n.paused_until) > Date.now();
+    const [label, tone] = !n.enabled
+      ? ['Off', '']
+      : paused
+        ? [`Paused until ${shortTime(n.paused_until!)}`, 'warn']
+        : n.quiet_hours_now
+          ? ['Quiet hours', 'warn']
+          : ['On', 'ok'];
+    const service =
+      n.available === null
+        ? 'Checking the notification service…'
+        : n.available
+          ? `Shown through ${n.notifier}.`
+          : `Popups cannot be shown here: ${n.unavailable_reason ?? 'no notification service'}. Events still reach the inbox.`;
+    body.append(
+      h('div', { class: 'notif-state' }, h('span', { class: `pill ${tone}`, 'data-notifications': label }, label), h('span', { class: 'muted' }, service)));
+    const pauseRow = h('div', { class: 'pause-row', role: 'group', 'aria-label': 'Pause notifications' }, h('span', { class: 'label' }, 'Pause for'));
+    for (const [value, text] of [['15m', '15 minutes'], ['1h', '1 hour'], ['8h', '8 hours'], ['tomorrow', 'Until tomorrow']] as const) {
+      const b = h('button', { type: 'button', class: 'btn small' }, text);
+      b.addEventListener('click', () => void this.#pause({ for: value }));
+      pauseRow.appendChild(b);
+    }
+    if (paused) {
+      const resume = h('button', { type: 'button', class: 'btn small primary' }, 'Resume now');
+      resume.addEventListener('click', () => void this.#pause(null));
+      pauseRow.appendChild(resume);
+    }
+    body.appendChild(pauseRow);
+    const c = n.counts;
+    body.appendChild(
+      h('dl', { class: 'meta' },
+        h('dt', {}, 'Popups shown'), h('dd', {}, `${(c.delivered ?? 0).toLocaleString()}${c.summaries ? ` (${plural(c.summaries, 'summary', 'summaries')})` : ''}`),
+        h('dt', {}, 'Not shown'), h('dd', {}, `${(c.failed + c.unavailable).toLocaleString()} (failed or no service)`),
+        h('dt', {}, 'Waiting'), h('dd', {}, `${n.pending.toLocaleString()} (held for a burst summary or the per-minute limit)`)));
+  }
+
+  async #pause(body: { for: string } | null): Promise<void> {
+    try {
+      const n = body
+        ? await this.#d.client.post<NotificationStatus>(`${NOTIFICATIONS_PATH}/pause`, body)
+        : await this.#d.client.post<NotificationStatus>(`${NOTIFICATIONS_PATH}/resume`, {});
+      this.renderNotifications(n);
+      this.#d.toast(body ? `Notifications paused until ${shortTime(n.paused_until ?? '')}.` : 'Notifications resumed.');
+    } catch (err) {
+      this.#d.toast(`Could not change notifications: ${errorText(err)}`);
+    }
+  }
+
+  /**
+   * The notification state from relay/notify's NOTIFICATIONS_PATH, and the SLOT for editing the policy itself,
+   * which has no endpoint yet: it says so, and shows the policy the settings file holds.
+   */
+  async #loadNotifications(): Promise<void> {
+    const slot = $('notification-policy');
+    try {
+      this.renderNotifications(await this.#d.client.get<NotificationStatus>(NOTIFICATIONS_PATH));
+    } catch (err) {
+      const body = $('notifications-body');
+      clear(body);
+      const missing = err instanceof ApiError && (err.status === 404 || err.status === 405);
+      body.appendChild(
+        h('p', { class: 'muted', 'data-slot-state': missing ? 'unavailable' : 'error' },
+          missing
+            ? `This relay shows no OS notifications (it does not serve ${NOTIFICATIONS_PATH}).`
+            : `Could not load the notification state: ${errorText(err)}`));
+    }
+    const policy = this.#loaded?.settings.notifications as { enabled?: boolean; topics?: unknown[]; subscriptions?: Record<string, boolean>; quietHours?: { start: string; end: string } | null; maxPerMinute?: number } | null | undefined;
+    const described = policy
+      ? `Current policy: ${policy.enabled === false ? 'off' : 'on'}; ${policy.topics?.length ?? 0} topic rule(s); ` +
+        `${Object.values(policy.subscriptions ?? {}).filter((v) => !v).length} muted subscription(s); ` +
+        `quiet hours ${policy.quietHours ? `${policy.quietHours.start}–${policy.quietHours.end}` : 'none'}; ` +
+        `at most ${policy.maxPerMinute ?? 10} popups a minute.`
+      : 'Current policy: the defaults (all subscriptions and topics on, no quiet hours, at most 10 popups a minute).';
+    slot.textContent =
+      `${described} Per-topic and per-subscription rules, quiet hours and the popup limit are not editable on this page yet; ` +
+      'set them under "notifications" in settings.json.';
+  }
+}
+
+function shortTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  const sameDay = new Date(t).toDateString() === new Date().toDateString();
+  return new Intl.DateTimeFormat(undefined, sameDay ? { timeStyle: 'short' } : { weekday: 'short', hour: 'numeric', minute: '2-digit' }).format(t);
+}

@@ -1,4 +1,4 @@
-// One HTTP/1.1 GET over node:net, for the short Claude Code hooks (stop, session-start, prompt-submit) only.
+// One HTTP/1.1 request over node:net, for the short Claude Code hooks (stop, session-start, prompt-submit) only.
 //
 // Why not node:http (as the rest of the light client uses): these hooks run on every turn and must end within
 // 1.3× of `node -e 0` (issue 6; measured by test/bench/hooks.ts). Reading the hook JSON from a stdin pipe has
@@ -23,6 +23,11 @@ export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
  * connection, a malformed or oversize response, or no full answer within `timeoutMs`.
  */
 export function rawGet(base: string, path: string, headers: Record<string, string>, timeoutMs: number): Promise<RawResponse> {
+  return rawRequest(base, path, headers, timeoutMs);
+}
+
+/** As rawGet, but a POST of `json` (a serialized JSON body) when given. */
+export function rawRequest(base: string, path: string, headers: Record<string, string>, timeoutMs: number, json?: string): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, base);
     if (url.protocol !== 'http:') return reject(new Error(`rawGet speaks plain http, not ${url.protocol}`));
@@ -52,7 +57,9 @@ export function rawGet(base: string, path: string, headers: Record<string, strin
     socket.setNoDelay(true);
     let head = '';
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-    socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${head}Connection: close\r\n\r\n`);
+    const method = json === undefined ? 'GET' : 'POST';
+    if (json !== undefined) head += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n`;
+    socket.write(`${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${head}Connection: close\r\n\r\n${json ?? ''}`);
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;

@@ -2,17 +2,20 @@
 // Claude Code adds to what the model sees at the start of a session or with the user's prompt. Acked when
 // handed over; nothing pending or no relay → no output.
 import { consumerFor, MAX_LISTED_EVENTS, SILENT, timeLeft, type HookOptions, type HookResult } from './input.js';
-import { fetchPending } from './relay.js';
+import { ackListed, fetchPending } from './relay.js';
 
 
 export type ContextEvent = 'SessionStart' | 'UserPromptSubmit';
 
 export async function contextHook(options: HookOptions, hookEventName: ContextEvent): Promise<HookResult> {
   const consumer = consumerFor(options, options.input);
-  const answer = await fetchPending(options.home, { consumer, limit: MAX_LISTED_EVENTS, ack: true, timeoutMs: timeLeft(options.deadline) });
+  const answer = await fetchPending(options.home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, timeoutMs: timeLeft(options.deadline) });
   if (!answer || answer.events.length === 0) return SILENT;
   // The formatter loads only when there is something to say (the common case, nothing pending, skips it).
-  const { describeEvents } = await import('./format.js');
+  const [{ describeEvents }] = await Promise.all([
+    import('./format.js'),
+    ackListed(options.home, answer.consumer, answer.events, timeLeft(options.deadline)),
+  ]);
   const n = answer.events.length;
   const when = hookEventName === 'SessionStart' ? 'while no session was reading them' : 'since the last turn';
   const additionalContext = describeEvents({

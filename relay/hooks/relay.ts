@@ -21,7 +21,10 @@ export interface PendingRequest {
   timeoutMs: number;
 }
 
-/** `GET /v1/pending` (with `ack=true` the relay lists and acks in one step, so nothing is handed over twice). */
+/**
+ * `GET /v1/pending`. The hooks list WITHOUT acking, then ack what they will print (`ackListed`): a relay that
+ * answers after the hook gave up (hung, then back) must not have acked events nobody showed the agent.
+ */
 export async function fetchPending(home: string, req: PendingRequest): Promise<PendingAnswer | undefined> {
   if (req.timeoutMs <= 0) return undefined;
   if (!existsSync(join(home, 'relay.json'))) return undefined;
@@ -36,5 +39,23 @@ export async function fetchPending(home: string, req: PendingRequest): Promise<P
     return { consumer: String(answer.consumer ?? req.consumer), events: answer.events, pending: Number(answer.pending) || 0 };
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Acks the listed events (`POST /v1/ack` up to the last listed seq: they are the consumer's oldest pending ones,
+ * so that is exactly them). Returns false when the ack may not have happened; the caller prints anyway, so the
+ * events may be handed over once more later (at least once) but are never lost.
+ */
+export async function ackListed(home: string, consumer: string, events: readonly HookEvent[], timeoutMs: number): Promise<boolean> {
+  const last = events.at(-1)?.seq;
+  if (last === undefined || timeoutMs <= 0) return false;
+  try {
+    const [{ findRelay }, { rawRequest }] = await Promise.all([import('../client/endpoint.js'), import('../client/raw-get.js')]);
+    const relay = findRelay(home);
+    const res = await rawRequest(relay.url, '/v1/ack', { authorization: `Bearer ${relay.token}` }, timeoutMs, JSON.stringify({ consumer, up_to_seq: last }));
+    return res.status === 200;
+  } catch {
+    return false;
   }
 }

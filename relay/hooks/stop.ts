@@ -1,14 +1,14 @@
 // `push-relay hook stop` (DESIGN.md journey 2, "Stop hook"): when the consumer has unacked events, block the
 // stop with a reason that lists them, so Claude reacts in the same session; else let Claude stop at once.
 //
-// The relay lists and acks in one request (`/v1/pending?ack=true&limit=10`), so the same events never block
-// twice. A chain of blocks (each stop that follows a block has `stop_hook_active: true`) is capped well below
+// The hook lists the pending events, acks exactly those, then prints them, so the same events never block
+// twice; if the ack cannot be confirmed it prints anyway (at least once: never lose an event to a late ack). A chain of blocks (each stop that follows a block has `stop_hook_active: true`) is capped well below
 // Claude Code's own cap of 8 consecutive blocks: after MAX_CHAINED_BLOCKS the hook lets Claude stop, and what
 // still waits stays pending for the next turn, SessionStart, `get_pending_events` or the idle wake.
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, timeLeft, type HookOptions, type HookResult } from './input.js';
-import { fetchPending } from './relay.js';
+import { ackListed, fetchPending } from './relay.js';
 
 
 export const MAX_CHAINED_BLOCKS = 3;
@@ -51,14 +51,17 @@ export async function stopHook(options: HookOptions): Promise<HookResult> {
     return SILENT;
   }
   const consumer = consumerFor(options, input);
-  const answer = await fetchPending(home, { consumer, limit: MAX_LISTED_EVENTS, ack: true, timeoutMs: timeLeft(options.deadline) });
+  const answer = await fetchPending(home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, timeoutMs: timeLeft(options.deadline) });
   if (!answer || answer.events.length === 0) {
     if (input.stop_hook_active) clearChain(file);
     return SILENT;
   }
   writeChain(file, chained + 1);
   // The formatter loads only when there is something to say (the common case, nothing pending, skips it).
-  const { describeEvents } = await import('./format.js');
+  const [{ describeEvents }] = await Promise.all([
+    import('./format.js'),
+    ackListed(home, answer.consumer, answer.events, timeLeft(options.deadline)),
+  ]);
   const n = answer.events.length;
   const reason = describeEvents({
     intro:

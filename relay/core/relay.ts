@@ -7,7 +7,8 @@ import { openSettings, retentionFrom, type Settings } from '../config/settings.j
 import { FileInbox } from '../inbox/file-inbox.js';
 import type { EventSource, Inbox } from '../inbox/types.js';
 import type { RelayCore, RelayStatus } from '../local/core.js';
-import { createMcpHttpHost, type McpHttpOptions } from '../local/mcp/http-host.js';
+import type { McpHttpOptions } from '../local/mcp/http-host.js';
+import { lazyMcpHttpHost } from '../local/mcp/lazy-host.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../local/server.js';
 import { NodeNotifierAdapter } from '../notify/node-notifier.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -16,8 +17,10 @@ import { NotificationService } from '../notify/service.js';
 import { settingsRoutes } from '../local/settings-routes.js';
 import { uiRoutes } from '../local/ui-routes.js';
 import { startDemoFeed, type DemoFeed } from '../reference-server/demo.js';
-import { DEMO_TENANT, DEMO_TOKEN, startReferenceServer, type ReferenceServer } from '../reference-server/server.js';
-import { ControlClient } from '../upstream/control-client.js';
+import { DEMO_TENANT, DEMO_TOKEN } from '../reference-server/demo-identity.js';
+// The server module loads the MCP SDK's server side, which only demo mode needs: imported on demand below.
+import type { ReferenceServer } from '../reference-server/server.js';
+import { LazyControlClient } from '../upstream/lazy-control-client.js';
 import { PushStream } from '../upstream/push-stream.js';
 import { normalizeServerUrl } from '../upstream/server-url.js';
 import { tenantIdForKey } from '../upstream/push-stream.js';
@@ -108,6 +111,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     let reference: ReferenceServer | undefined;
     let feed: DemoFeed | undefined;
     if (demo) {
+      const { startReferenceServer } = await import('../reference-server/server.js');
       reference = await startReferenceServer({ port: 0, dataDir: paths.demoServer, tokens: { [DEMO_TOKEN]: DEMO_TENANT }, heartbeatMs });
       cleanup.push(() => reference?.close());
       serverUrl = reference.url;
@@ -128,7 +132,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log.addSecret(apiKey);
     const urls = normalizeServerUrl(serverUrl); // throws ConfigError with a message for a bad URL
 
-    const control = new ControlClient({ server: urls, apiKey, clientId });
+    const control = new LazyControlClient({ server: urls, apiKey, clientId });
     cleanup.push(() => control.close());
     const stream = new PushStream({
       server: urls,
@@ -201,7 +205,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     }
     stream.start();
 
-    const mcp = options.mcp === false ? undefined : createMcpHttpHost(core, { log, ...options.mcp });
+    const mcp = options.mcp === false ? undefined : lazyMcpHttpHost(core, { log, ...options.mcp });
     const token = ensureLocalToken(paths);
     log.addSecret(token);
     const local: LocalServer = await startLocalServer({

@@ -11,8 +11,8 @@ import { ConsentInputSchema, describeZodError, EmitInputSchema, type EmitInput }
 import { ReferenceStore, UnknownTopicError, type LoggedEvent } from './store.js';
 
 export const DEFAULT_REFERENCE_PORT = 47830;
-export const DEMO_TOKEN = 'demo-token';
-export const DEMO_TENANT = 'demo';
+export { DEMO_TENANT, DEMO_TOKEN } from './demo-identity.js';
+import { DEMO_TENANT, DEMO_TOKEN } from './demo-identity.js';
 /** Seed 000, "Cost-honest": "Per-event push cost is ~0.01¢ (one INSERT + one UPDATE)". */
 export const COST_PER_DELIVERY_USD = 0.0001;
 

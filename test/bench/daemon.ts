@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileInbox } from '../../relay/inbox/file-inbox.js';
-import type { IncomingEvent } from '../../relay/inbox/types.js';
+import { makeEvents } from './ingest.js';
 import { startReferenceServer } from '../../relay/reference-server/server.js';
 import { fmt, percentile, type BenchRow } from './stats.js';
 
@@ -99,30 +99,11 @@ export async function startDaemon(options: { home: string; server: string; apiKe
   };
 }
 
-/** Events shaped like the CRM demo's, ~400 bytes each on disk. */
-function makeEvents(n: number, offset: number): IncomingEvent[] {
-  return Array.from({ length: n }, (_, i) => ({
-    source: { server: 'http://127.0.0.1:1', tenant: 'bench-prefill' },
-    subscription_id: 'sub-1',
-    event: {
-      event_id: offset + i + 1,
-      topic: 'deal.stage_changed',
-      category: 'crm',
-      aggregate_type: 'deal',
-      aggregate_id: `deal_${offset + i}`,
-      actor_id: 'rep@demo',
-      correlation_id: null,
-      occurred_at: new Date().toISOString(),
-      payload: { deal_id: `deal_${offset + i}`, account_id: 'acc_acme', amount: 50000 + i, old_stage: 'Proposal', new_stage: 'Negotiation' },
-    },
-  }));
-}
-
 /** Writes `total` events into `<home>/inbox` through FileInbox (the daemon's own format). Returns bytes on disk. */
 export async function prefillInbox(home: string, total: number): Promise<number> {
   const dir = join(home, 'inbox');
   const inbox = await FileInbox.open({ dir });
-  for (let off = 0; off < total; off += 1000) await inbox.append(makeEvents(Math.min(1000, total - off), off));
+  for (let off = 0; off < total; off += 1000) await inbox.append(makeEvents(Math.min(1000, total - off), off, { server: 'http://127.0.0.1:1', tenant: 'bench-prefill' }));
   if (inbox.stats().events !== total) throw new Error(`prefill stored ${inbox.stats().events} of ${total} events`);
   await inbox.close();
   const segments = join(dir, 'segments');

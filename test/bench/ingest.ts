@@ -10,9 +10,10 @@ import type { BenchRow } from './stats.js';
 
 const SOURCE = { server: 'http://127.0.0.1:1', tenant: 'bench' };
 
-function makeEvents(n: number, offset: number): IncomingEvent[] {
+/** Events shaped like the CRM demo's (~400 bytes each on disk); shared with the daemon bench's prefill. */
+export function makeEvents(n: number, offset: number, source: IncomingEvent['source'] = SOURCE): IncomingEvent[] {
   return Array.from({ length: n }, (_, i) => ({
-    source: SOURCE,
+    source,
     subscription_id: 'sub-1',
     event: {
       event_id: offset + i + 1,

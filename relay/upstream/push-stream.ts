@@ -445,6 +445,9 @@ export class PushStream {
         try {
           const chunk = await reader.read();
           if (chunk.done) attempt.ended = true;
+          // Bytes, not only whole frames, prove the stream alive: on a link slower than one big frame per 2.5
+          // heartbeats a frame-based watchdog would cut the stream mid-frame forever (found by the soak).
+          else if (attempt.gen === this.#gen && attempt.openedAt !== undefined) this.#armWatchdog(attempt);
           return chunk;
         } catch (err) {
           attempt.readError ??= err;
@@ -601,7 +604,7 @@ export class PushStream {
       const failure: Failure =
         attempt.openedAt === undefined
           ? { code: 'connect_timeout', state: 'offline', message: `no answer from ${this.url.origin} within ${ms} ms` }
-          : { code: 'heartbeat_timeout', state: 'reconnecting', message: `no frame from ${this.url.origin} for ${ms} ms (2.5 heartbeats); treating the stream as dead` };
+          : { code: 'heartbeat_timeout', state: 'reconnecting', message: `nothing from ${this.url.origin} for ${ms} ms (2.5 heartbeats); treating the stream as dead` };
       this.#scheduleRetry(failure, attempt);
     }, ms);
   }

@@ -114,6 +114,19 @@ describe('chaos: network faults between relay and server', () => {
     expect(['stream_dropped', 'network_error', 'stream_ended']).toContain(s.lastError?.code);
   });
 
+  it('a link slower than one big frame per 2.5 heartbeats still delivers it: the watchdog counts bytes, not frames', async () => {
+    const w = await world({ heartbeatMs: 100, rigHeartbeatMs: 100 }); // the relay's watchdog: 250 ms
+    const first = await w.emit(1);
+    await waitForCount(w.rig.ids, first, 'before the slow link');
+    const connectsBefore = w.rig.stream.status().connects;
+    // ~20 KB/s: the 48 KiB frame takes over 2 s to cross, many watchdog periods without a whole frame.
+    w.proxy.trickle(1024, 50);
+    const big = await w.emit(1, (i) => ({ i, big: 'x'.repeat(48 * 1024) }));
+    expectExactlyOnce(await waitForCount(w.rig.ids, big, 'the big event over the slow link', 30_000), big);
+    expect(w.rig.stream.status().connects).toBe(connectsBefore); // never cut and retried mid-frame
+    w.proxy.pass();
+  });
+
   it('a trickle so slow the server ring buffer overflows: subscription.lag, then backfill from the durable cursor', async () => {
     // The relay's watchdog is relaxed here (rigHeartbeatMs): the point is the server dropping, not the watchdog.
     const w = await world({ bufferCapacity: 5, rigHeartbeatMs: 4000 });

@@ -36,12 +36,16 @@ export interface FormattableEvent {
 // BOM and interlinear annotation marks. Replaced by a space, then runs of whitespace collapse.
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
+// Invisible characters that can hide or smuggle text: soft hyphen, zero-width space, word joiner and invisible
+// operators, and the Unicode tag block (U+E0000–E007F, "ASCII smuggling"). Removed outright (they render as
+// nothing). ZWJ/ZWNJ stay: emoji sequences and some scripts need them.
+const INVISIBLE = /[\u00ad\u200b\u2060-\u2064\u{e0000}-\u{e007f}]/gu;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Event text made safe to show: no control characters, one line, at most `max` characters (code points). */
 export function cleanText(value: unknown, max = BODY_MAX): string {
   const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
-  return truncate(text.replace(LONE_SURROGATE, '\ufffd').replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim(), max);
+  return truncate(text.replace(LONE_SURROGATE, '\ufffd').replace(INVISIBLE, '').replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim(), max);
 }
 
 /** Cuts to `max` code points (never inside a surrogate pair), ending in "…" when cut. */

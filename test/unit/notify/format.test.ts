@@ -92,6 +92,9 @@ describe('untrusted text', () => {
     expect(out.body).toBe('$1 · x y z w');
     expect(cleanText('a\ud800b\udc00c')).toBe('a\ufffdb\ufffdc');
     expect(cleanText('emoji 👍🏽 ok')).toBe('emoji 👍🏽 ok');
+    // Invisible and tag characters (ASCII smuggling) are removed; ZWJ emoji sequences survive.
+    expect(cleanText('pay\u200bpal\u00ad \u2060now\u{e0041}\u{e0042}')).toBe('paypal now');
+    expect(cleanText('👨\u200d👩\u200d👧')).toBe('👨\u200d👩\u200d👧');
     expect(`${f('custom.t\u0000x', {}).title}`).toBe('custom.t x');
   });
 

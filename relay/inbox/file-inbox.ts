@@ -122,24 +122,18 @@ export class FileInbox extends BaseInbox {
     return inbox;
   }
 
-  append(events: IncomingEvent[]): Promise<AppendResult> {
-    try {
-      this.assertOpen();
-      this.validate(events);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  // async: a closed inbox or bad input rejects instead of throwing; the body up to the returned promise still
+  // runs at call time, so appends made in one tick join one batch.
+  async append(events: IncomingEvent[]): Promise<AppendResult> {
+    this.assertOpen();
+    this.validate(events);
     const batch = this.collecting ?? this.startBatch();
     const result = this.table.plan(events, this.receivedAt(), batch);
     return new Promise((resolve, reject) => batch.appends.push({ result, resolve, reject }));
   }
 
-  compact(): Promise<void> {
-    try {
-      this.assertOpen();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async compact(): Promise<void> {
+    this.assertOpen();
     return this.serializeLog(async () => {
       this.expire();
       const active = this.activeSegment();
@@ -287,12 +281,8 @@ export class FileInbox extends BaseInbox {
     await this.persistConsumers(dirty);
   }
 
-  raiseResumeCursor(source: EventSource, eventId: number): Promise<void> {
-    try {
-      this.assertOpen();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async raiseResumeCursor(source: EventSource, eventId: number): Promise<void> {
+    this.assertOpen();
     // A checkpoint record in the middle of a segment: on open it raises the cursors like a segment's first one.
     return this.serializeLog(async () => {
       if (!this.table.raiseCursor(source, eventId)) return;

@@ -21,38 +21,25 @@ export class MemoryInbox extends BaseInbox {
     });
   }
 
-  append(events: IncomingEvent[]): Promise<AppendResult> {
-    try {
-      this.assertOpen();
-      this.validate(events);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  // async: a closed inbox or bad input rejects instead of throwing, as in the file inbox.
+  async append(events: IncomingEvent[]): Promise<AppendResult> {
+    this.assertOpen();
+    this.validate(events);
     const batch = newBatch();
     const result = this.table.plan(events, this.receivedAt(), batch);
     this.table.commit(batch);
     this.published(batch, [result]);
-    return Promise.resolve(result);
+    return result;
   }
 
-  raiseResumeCursor(source: EventSource, eventId: number): Promise<void> {
-    try {
-      this.assertOpen();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async raiseResumeCursor(source: EventSource, eventId: number): Promise<void> {
+    this.assertOpen();
     this.table.raiseCursor(source, eventId);
-    return Promise.resolve();
   }
 
-  compact(): Promise<void> {
-    try {
-      this.assertOpen();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async compact(): Promise<void> {
+    this.assertOpen();
     this.expire();
-    return Promise.resolve();
   }
 
   close(): Promise<void> {

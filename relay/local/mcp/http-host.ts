@@ -14,7 +14,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, isJSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_CONSUMER } from '../../inbox/types.js';
-import { readBody } from '../../util/http.js';
+import { HttpError, readBody } from '../../util/http.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { RelayCore } from '../core.js';
 import { ConsumerNameSchema, type Handler } from '../routes.js';
@@ -167,7 +167,10 @@ export function createMcpHttpHost(core: RelayCore, options: McpHttpOptions = {})
     let body: unknown;
     if (method === 'POST') {
       const parsed = await readRpcBody(req);
-      if (!parsed.ok) return rpcError(res, 400, -32700, `Parse error: ${parsed.message}`);
+      if (!parsed.ok) {
+        // Too large is the client's size, not its syntax: HTTP 413 like the /v1 routes, JSON-RPC "invalid request".
+        return parsed.tooLarge ? rpcError(res, 413, -32600, `Request too large: ${parsed.message}`) : rpcError(res, 400, -32700, `Parse error: ${parsed.message}`);
+      }
       body = parsed.value;
     }
     const sessionId = header(req, 'mcp-session-id');
@@ -215,12 +218,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-async function readRpcBody(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
+async function readRpcBody(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; message: string; tooLarge?: boolean }> {
   let raw: Buffer;
   try {
     raw = await readBody(req, 4 * 1024 * 1024);
   } catch (err) {
-    return { ok: false, message: (err as Error).message };
+    return { ok: false, message: (err as Error).message, tooLarge: err instanceof HttpError && err.status === 413 };
   }
   try {
     return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown };

@@ -4,18 +4,19 @@ import { ConsumerRegistry, type ConsumerRecord } from './consumers.js';
 import { InboxClosedError, InboxError } from './errors.js';
 import { EventTable, type PendingBatch } from './event-table.js';
 import { bothTopics, topicPredicate } from './topic-filter.js';
-import type {
-  AppendResult,
-  ConsumerOptions,
-  ConsumerState,
-  EventSource,
-  Inbox,
-  InboxStats,
-  IncomingEvent,
-  ReadOptions,
-  RetentionPolicy,
-  StoredEvent,
-  WaitOptions,
+import {
+  SESSION_CONSUMER_PREFIX,
+  type AppendResult,
+  type ConsumerOptions,
+  type ConsumerState,
+  type EventSource,
+  type Inbox,
+  type InboxStats,
+  type IncomingEvent,
+  type ReadOptions,
+  type RetentionPolicy,
+  type StoredEvent,
+  type WaitOptions,
 } from './types.js';
 import { WaiterRegistry } from './waiters.js';
 
@@ -26,6 +27,8 @@ export interface BaseInboxOptions {
   onListenerError?: ((error: unknown) => void) | undefined;
 }
 
+const CONSUMER_SWEEP_EVERY_MS = 60_000;
+
 export abstract class BaseInbox implements Inbox {
   protected readonly table = new EventTable();
   protected consumers = new ConsumerRegistry();
@@ -35,6 +38,8 @@ export abstract class BaseInbox implements Inbox {
   protected duplicates = 0;
   protected skippedOnOpen = 0;
   private readonly waiters = new WaiterRegistry();
+  /** When session consumers were last looked at; reset by an inbox that replaces `consumers` (loading them). */
+  protected lastConsumerSweep = -Infinity;
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
   private readonly onListenerError: (error: unknown) => void;
 
@@ -86,7 +91,7 @@ export abstract class BaseInbox implements Inbox {
   async consumer(name: string, options?: ConsumerOptions): Promise<ConsumerState> {
     this.assertOpen();
     this.expire();
-    const { record, changed } = this.consumers.ensure(name, options, this.startPositions());
+    const { record, changed } = this.consumers.ensure(name, options, this.startPositions(), this.clock());
     await this.persistConsumers(changed);
     return this.state(name, record);
   }
@@ -111,7 +116,7 @@ export abstract class BaseInbox implements Inbox {
 
   async ack(name: string, upToSeq: number): Promise<ConsumerState> {
     this.assertOpen();
-    const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions());
+    const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions(), this.clock());
     const moved = this.consumers.ack(record, upToSeq, this.table.head());
     const settled = this.settle(record);
     await this.persistConsumers(created || moved || settled);
@@ -121,7 +126,7 @@ export abstract class BaseInbox implements Inbox {
 
   async ackEvents(name: string, seqs: readonly number[]): Promise<ConsumerState> {
     this.assertOpen();
-    const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions());
+    const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions(), this.clock());
     const marked = this.consumers.ackEach(record, seqs, this.table.head());
     const settled = this.settle(record);
     await this.persistConsumers(created || marked || settled);
@@ -145,6 +150,7 @@ export abstract class BaseInbox implements Inbox {
     }
     const callTopic = topicPredicate(options.topic);
     return this.waiters.wait({
+      consumer: name,
       // The consumer's topic is read at wake-up time: `consumer(name, {topic})` may change it meanwhile.
       wants: (events) => {
         const record = this.consumers.get(name);
@@ -187,7 +193,21 @@ export abstract class BaseInbox implements Inbox {
 
   /** Age retention moves with the clock, not with appends, so reads hide what expired since (cheap: O(dropped)). */
   protected expire(): number {
-    return this.table.trim(this.retention, this.clock());
+    const now = this.clock();
+    this.expireSessionConsumers(now);
+    return this.table.trim(this.retention, now);
+  }
+
+  /** Forgets per-session consumers unused for `sessionConsumerIdleMs`; looks at most once a minute. */
+  private expireSessionConsumers(now: number): void {
+    if (now - this.lastConsumerSweep < CONSUMER_SWEEP_EVERY_MS) return;
+    this.lastConsumerSweep = now;
+    const cutoff = now - this.retention.sessionConsumerIdleMs;
+    if (!this.consumers.anyUnused(SESSION_CONSUMER_PREFIX, cutoff)) return;
+    const parked = this.waiters.consumers();
+    const dropped = this.consumers.dropUnused(SESSION_CONSUMER_PREFIX, cutoff, (name) => parked.has(name));
+    // A failed save keeps the registry dirty; the next ack, consumer() or close() retries and reports it.
+    if (dropped.length > 0) this.persistConsumers(true).catch(() => {});
   }
 
   protected receivedAt(): string {
@@ -240,7 +260,7 @@ export abstract class BaseInbox implements Inbox {
 
   /** A consumer used for the first time by a synchronous read is created at the head and saved in the background. */
   private touch(name: string): ConsumerRecord {
-    const { record, changed } = this.consumers.ensure(name, undefined, this.startPositions());
+    const { record, changed } = this.consumers.ensure(name, undefined, this.startPositions(), this.clock());
     // A failed save keeps the registry dirty; the next ack, consumer() or close() retries and reports it.
     if (changed) this.persistConsumers(true).catch(() => {});
     return record;

@@ -14,6 +14,8 @@ export interface ConsumerRecord {
    * over them as soon as the gap below is acked (see `settle`).
    */
   acked?: Set<number>;
+  /** When it was last created, read, waited on or acked (ms since the epoch): session consumers expire by it. */
+  usedAt: number;
 }
 
 /** Where a new consumer may start: the inbox's head, and the seq just before its oldest retained event. */
@@ -30,6 +32,8 @@ export const ConsumersFileSchema = z.object({
       topic: z.string().optional(),
       cursor: z.number().int().nonnegative(),
       acked: z.array(z.number().int().positive()).optional(),
+      /** ms since the epoch; absent in files written before consumers expired (then: the time of loading). */
+      used_at: z.number().int().nonnegative().optional(),
     }),
   ),
 });
@@ -44,11 +48,11 @@ export class ConsumerRegistry {
    * The default consumer exists from the first start at seq 0, so the Claude Code hooks see everything the
    * relay ever received (DESIGN.md "Consumers"), unlike later consumers that start at the head.
    */
-  constructor(saved?: ConsumersFile) {
-    for (const [name, { topic, cursor, acked }] of Object.entries(saved?.consumers ?? {})) {
-      this.consumers.set(name, { topic, cursor, ...(acked?.length ? { acked: new Set(acked.filter((s) => s > cursor)) } : {}) });
+  constructor(saved?: ConsumersFile, now = 0) {
+    for (const [name, { topic, cursor, acked, used_at: usedAt }] of Object.entries(saved?.consumers ?? {})) {
+      this.consumers.set(name, { topic, cursor, usedAt: usedAt ?? now, ...(acked?.length ? { acked: new Set(acked.filter((s) => s > cursor)) } : {}) });
     }
-    if (!this.consumers.has(DEFAULT_CONSUMER)) this.consumers.set(DEFAULT_CONSUMER, { topic: undefined, cursor: 0 });
+    if (!this.consumers.has(DEFAULT_CONSUMER)) this.consumers.set(DEFAULT_CONSUMER, { topic: undefined, cursor: 0, usedAt: now });
   }
 
   get(name: string): ConsumerRecord | undefined {
@@ -59,11 +63,15 @@ export class ConsumerRegistry {
     return [...this.consumers];
   }
 
-  /** Returns the consumer, creating it if new; a topic given for an existing consumer replaces its topic. */
-  ensure(name: string, options: ConsumerOptions | undefined, at: StartPositions): { record: ConsumerRecord; changed: boolean } {
+  /**
+   * Returns the consumer, creating it if new; a topic given for an existing consumer replaces its topic. Marks
+   * it used at `now` (saved with the next change: a use alone is not worth a write).
+   */
+  ensure(name: string, options: ConsumerOptions | undefined, at: StartPositions, now: number): { record: ConsumerRecord; changed: boolean } {
     checkName(name);
     const existing = this.consumers.get(name);
     if (existing) {
+      existing.usedAt = now;
       if (options?.topic === undefined || options.topic === existing.topic) return { record: existing, changed: false };
       existing.topic = options.topic;
       return { record: existing, changed: true };
@@ -71,6 +79,7 @@ export class ConsumerRegistry {
     const record: ConsumerRecord = {
       topic: options?.topic,
       cursor: options?.startAt === 'earliest' ? at.earliest : at.head,
+      usedAt: now,
     };
     this.consumers.set(name, record);
     return { record, changed: true };
@@ -114,13 +123,31 @@ export class ConsumerRegistry {
     return record.cursor !== before;
   }
 
+  anyUnused(prefix: string, cutoff: number): boolean {
+    for (const [name, record] of this.consumers) if (record.usedAt < cutoff && name.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** Forgets the consumers named `prefix…` unused since before `cutoff`, except `keep`; returns their names. */
+  dropUnused(prefix: string, cutoff: number, keep: (name: string) => boolean): string[] {
+    const dropped: string[] = [];
+    for (const [name, record] of this.consumers) {
+      if (name.startsWith(prefix) && record.usedAt < cutoff && !keep(name)) {
+        this.consumers.delete(name);
+        dropped.push(name);
+      }
+    }
+    return dropped;
+  }
+
   toFile(): ConsumersFile {
     const consumers: ConsumersFile['consumers'] = {};
-    for (const [name, { topic, cursor, acked }] of this.consumers) {
+    for (const [name, { topic, cursor, acked, usedAt }] of this.consumers) {
       consumers[name] = {
         ...(topic === undefined ? {} : { topic }),
         cursor,
         ...(acked?.size ? { acked: [...acked].sort((a, b) => a - b) } : {}),
+        used_at: usedAt,
       };
     }
     return { version: 1, consumers };

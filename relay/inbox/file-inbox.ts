@@ -268,7 +268,8 @@ export class FileInbox extends BaseInbox {
       // see events again (at least once), which beats refusing to start.
       if (!saved) await this.fs.rename(this.consumersPath, `${this.consumersPath}.corrupt-${this.clock()}`).catch(noop);
     }
-    this.consumers = new ConsumerRegistry(saved);
+    this.consumers = new ConsumerRegistry(saved, this.clock());
+    this.lastConsumerSweep = -Infinity;
     let dirty = !saved;
     // A cursor past the head (log lost or replaced) would hide the next events from that consumer.
     const head = this.table.head();

@@ -8,7 +8,7 @@ import type { RetentionPolicy } from './types.js';
  * `maxEvents`, plus the leading events received more than `maxAgeMs` ago. Stops at the first event still in
  * age, so a clock step backwards can only keep events longer, never drop a newer one before an older one.
  */
-export function expiredPrefix(count: number, receivedAtMs: (index: number) => number, policy: RetentionPolicy, now: number): number {
+export function expiredPrefix(count: number, receivedAtMs: (index: number) => number, policy: Pick<RetentionPolicy, 'maxEvents' | 'maxAgeMs'>, now: number): number {
   let drop = Math.max(0, count - Math.max(0, policy.maxEvents));
   const oldestKept = now - policy.maxAgeMs;
   while (drop < count && receivedAtMs(drop) < oldestKept) drop++;
@@ -19,8 +19,12 @@ export function expiredPrefix(count: number, receivedAtMs: (index: number) => nu
 export function resolveRetention(policy: Partial<RetentionPolicy> | undefined, defaults: RetentionPolicy): RetentionPolicy {
   const maxEvents = policy?.maxEvents ?? defaults.maxEvents;
   const maxAgeMs = policy?.maxAgeMs ?? defaults.maxAgeMs;
-  if (!(maxEvents >= 0) || !(maxAgeMs >= 0)) {
-    throw new InboxError('inbox_invalid_argument', `Retention must be non-negative numbers; got maxEvents=${maxEvents}, maxAgeMs=${maxAgeMs}.`);
+  const sessionConsumerIdleMs = policy?.sessionConsumerIdleMs ?? defaults.sessionConsumerIdleMs;
+  if (!(maxEvents >= 0) || !(maxAgeMs >= 0) || !(sessionConsumerIdleMs >= 0)) {
+    throw new InboxError(
+      'inbox_invalid_argument',
+      `Retention must be non-negative numbers; got maxEvents=${maxEvents}, maxAgeMs=${maxAgeMs}, sessionConsumerIdleMs=${sessionConsumerIdleMs}.`,
+    );
   }
-  return { maxEvents, maxAgeMs };
+  return { maxEvents, maxAgeMs, sessionConsumerIdleMs };
 }

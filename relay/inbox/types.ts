@@ -67,9 +67,18 @@ export interface RetentionPolicy {
   maxEvents: number;
   /** Drop events received longer ago than this. */
   maxAgeMs: number;
+  /**
+   * Forget a per-session consumer (`session:<id>`, one per Claude Code session) unused for this long. Sessions
+   * come and go; without this every session ever seen would stay in consumers.json, rewritten on every ack.
+   * A session resumed after that starts at the head again, as a new one does.
+   */
+  sessionConsumerIdleMs: number;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = { maxEvents: 100_000, maxAgeMs: 30 * 24 * 3600_000 };
+export const DEFAULT_RETENTION: RetentionPolicy = { maxEvents: 100_000, maxAgeMs: 30 * 24 * 3600_000, sessionConsumerIdleMs: 7 * 24 * 3600_000 };
+
+/** Consumers named with this prefix belong to one agent session and expire (RetentionPolicy.sessionConsumerIdleMs). */
+export const SESSION_CONSUMER_PREFIX = 'session:';
 
 /**
  * The consumer shared by the Claude Code hooks and the stdio bridge. It exists from the inbox's first open at

@@ -4,6 +4,8 @@
 import type { StoredEvent } from './types.js';
 
 export interface WaitRequest {
+  /** The consumer waited on: one with a parked waiter never expires. */
+  consumer: string;
   /** Cheap test on freshly appended events: could any of them concern this waiter? */
   wants(events: readonly StoredEvent[]): boolean;
   /** The waiter's pending events now; the wait ends when this is non-empty. */
@@ -46,6 +48,13 @@ export class WaiterRegistry {
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
     });
+  }
+
+  /** The consumers that have a waiter parked right now. */
+  consumers(): Set<string> {
+    const names = new Set<string>();
+    for (const waiter of this.waiting) names.add(waiter.request.consumer);
+    return names;
   }
 
   /** Called after an append made `events` visible. */

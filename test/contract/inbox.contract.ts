@@ -7,7 +7,7 @@ import { DEFAULT_CONSUMER, type EventSource, type IncomingEvent, type Inbox, typ
 import { tempDir, type TempDir } from '../helpers/tmp.js';
 
 export interface ContractInboxOptions {
-  retention?: RetentionPolicy;
+  retention?: Partial<RetentionPolicy>;
   clock?: () => number;
 }
 
@@ -257,6 +257,29 @@ export function inboxContract(name: string, make: MakeInbox): void {
         await inbox.append([incoming(2)]);
         expect(ids(inbox.pending('fresh'))).toEqual([2]);
         expect(inbox.listConsumers().map((c) => c.name)).toContain('fresh');
+      });
+
+      it('forgets a per-session consumer unused for sessionConsumerIdleMs, never a named one, never one with a waiter', async () => {
+        let now = Date.UTC(2025, 0, 1);
+        const DAY = 86_400_000;
+        const inbox = await open({ clock: () => now, retention: { sessionConsumerIdleMs: 7 * DAY } });
+        await inbox.append([incoming(1)]);
+        await inbox.consumer('session:gone');
+        await inbox.consumer('session:active');
+        await inbox.consumer('session:waiting');
+        await inbox.consumer('ui');
+        const names = () => inbox.listConsumers().map((c) => c.name).sort();
+        now += 5 * DAY;
+        inbox.pending('session:active'); // a read is a use
+        const waiting = inbox.waitForPending('session:waiting', { timeoutMs: 60_000 });
+        now += 3 * DAY; // gone: 8 days unused; active: 3; waiting: parked
+        expect(names()).toEqual(['claude-code', 'session:active', 'session:waiting', 'ui']);
+        now += 5 * DAY; // active: 8 days unused now
+        await inbox.append([incoming(2)]);
+        expect(ids(await waiting)).toEqual([2]);
+        expect(names()).toEqual(['claude-code', 'session:waiting', 'ui']);
+        // Used again later, a forgotten session starts at the head like any new consumer.
+        expect(await inbox.consumer('session:gone')).toMatchObject({ cursor: 2, pending: 0 });
       });
 
       it("starts at the earliest retained event with startAt: 'earliest'", async () => {

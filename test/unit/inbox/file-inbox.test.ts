@@ -118,7 +118,33 @@ describe('FileInbox reopen', () => {
   it('saves the default consumer at seq 0 on the very first open', async () => {
     const dir = await newDir();
     await open(dir);
-    expect(JSON.parse(await readFile(join(dir, 'consumers.json'), 'utf8'))).toEqual({ version: 1, consumers: { [DEFAULT_CONSUMER]: { cursor: 0 } } });
+    expect(JSON.parse(await readFile(join(dir, 'consumers.json'), 'utf8'))).toEqual({
+      version: 1,
+      consumers: { [DEFAULT_CONSUMER]: { cursor: 0, used_at: expect.any(Number) } },
+    });
+  });
+
+  it('remembers when a session consumer was last used, across a reopen; an older file without it counts from the load', async () => {
+    const DAY = 86_400_000;
+    let now = Date.UTC(2025, 0, 1);
+    const dir = await newDir();
+    let inbox = await open(dir, { clock: () => now });
+    await inbox.consumer('session:a');
+    now += 6 * DAY;
+    inbox = await reopen(inbox, dir, { clock: () => now });
+    expect(inbox.listConsumers().map((c) => c.name)).toContain('session:a'); // 6 days: kept
+    now += 2 * DAY;
+    inbox = await reopen(inbox, dir, { clock: () => now });
+    expect(inbox.listConsumers().map((c) => c.name)).not.toContain('session:a'); // 8 days since its last use
+    await inbox.close();
+    expect(JSON.parse(await readFile(join(dir, 'consumers.json'), 'utf8')).consumers['session:a']).toBeUndefined();
+
+    // consumers.json as versions before expiry wrote it: no used_at.
+    await writeFile(join(dir, 'consumers.json'), JSON.stringify({ version: 1, consumers: { [DEFAULT_CONSUMER]: { cursor: 0 }, 'session:old': { cursor: 0 } } }));
+    inbox = await open(dir, { clock: () => now });
+    expect(inbox.listConsumers().map((c) => c.name)).toContain('session:old');
+    now += 8 * DAY;
+    expect(inbox.listConsumers().map((c) => c.name)).not.toContain('session:old');
   });
 
   it('writes consumers.json atomically, leaving no temp file', async () => {
@@ -126,7 +152,7 @@ describe('FileInbox reopen', () => {
     const inbox = await open(dir);
     await inbox.append([incoming(1)]);
     await inbox.ack(DEFAULT_CONSUMER, 1);
-    expect(JSON.parse(await readFile(join(dir, 'consumers.json'), 'utf8')).consumers[DEFAULT_CONSUMER]).toEqual({ cursor: 1 });
+    expect(JSON.parse(await readFile(join(dir, 'consumers.json'), 'utf8')).consumers[DEFAULT_CONSUMER]).toEqual({ cursor: 1, used_at: expect.any(Number) });
     expect(await readdir(dir)).toEqual(['consumers.json', 'segments']);
   });
 });

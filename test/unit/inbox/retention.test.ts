@@ -26,7 +26,8 @@ describe('expiredPrefix', () => {
 describe('resolveRetention', () => {
   it('fills in defaults and refuses negative limits with a typed error', () => {
     expect(resolveRetention(undefined, DEFAULT_RETENTION)).toEqual(DEFAULT_RETENTION);
-    expect(resolveRetention({ maxEvents: 5 }, DEFAULT_RETENTION)).toEqual({ maxEvents: 5, maxAgeMs: DEFAULT_RETENTION.maxAgeMs });
+    expect(resolveRetention({ maxEvents: 5 }, DEFAULT_RETENTION)).toEqual({ ...DEFAULT_RETENTION, maxEvents: 5 });
     expect(() => resolveRetention({ maxAgeMs: -1 }, DEFAULT_RETENTION)).toThrow(expect.objectContaining({ code: 'inbox_invalid_argument' }));
+    expect(() => resolveRetention({ sessionConsumerIdleMs: -1 }, DEFAULT_RETENTION)).toThrow(expect.objectContaining({ code: 'inbox_invalid_argument' }));
   });
 });

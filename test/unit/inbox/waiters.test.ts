@@ -11,6 +11,7 @@ describe('WaiterRegistry', () => {
     let collects = 0;
     const waits = Array.from({ length: 1_000 }, () =>
       registry.wait({
+        consumer: 'c',
         wants: () => (wants++, true),
         collect: () => (collects++, [event]),
         timeoutMs: 60_000,
@@ -24,16 +25,18 @@ describe('WaiterRegistry', () => {
   it('does not collect for a waiter that wants none of the new events', () => {
     const registry = new WaiterRegistry();
     let collects = 0;
-    void registry.wait({ wants: () => false, collect: () => (collects++, []), timeoutMs: 60_000 });
+    void registry.wait({ consumer: 'c', wants: () => false, collect: () => (collects++, []), timeoutMs: 60_000 });
     registry.notify([event]);
     expect({ collects, left: registry.size }).toEqual({ collects: 0, left: 1 });
+    expect(registry.consumers()).toEqual(new Set(['c']));
     registry.releaseAll();
     expect(registry.size).toBe(0);
+    expect(registry.consumers()).toEqual(new Set());
   });
 
   it('resolves [] at once for a zero timeout or an aborted signal, registering nothing', async () => {
     const registry = new WaiterRegistry();
-    const request = { wants: () => true, collect: () => [event] };
+    const request = { consumer: 'c', wants: () => true, collect: () => [event] };
     expect(await registry.wait({ ...request, timeoutMs: 0 })).toEqual([]);
     expect(await registry.wait({ ...request, timeoutMs: 1_000, signal: AbortSignal.abort() })).toEqual([]);
     expect(registry.size).toBe(0);

@@ -21,101 +21,15 @@ import { EventSource as SseClient, type FetchLikeResponse, type EventSourceFetch
 import { METHOD, type PushFrame, type SubscriptionRow } from '../protocol/frames.js';
 import type { EventSource, IncomingEvent, Inbox, StoredEvent } from '../inbox/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { describeError, isNetworkErrorCode, networkErrorCode, redact, RedirectError } from './errors.js';
-import { decodeFrame, isMalformed, MalformedCounter, type MalformedKind } from './frame-decoder.js';
+import { describeError, redact } from './errors.js';
+import { decodeFrame, isMalformed, MalformedCounter } from './frame-decoder.js';
 import { createGuardedFetch, type FetchFn } from './guarded-fetch.js';
 import { toServerUrl, type ServerUrl } from './server-url.js';
+import { classifyFailure, readSome, type AttemptOutcome, type Failure } from './failure.js';
+import { systemClock, type Clock, type PushState, type PushStreamStatus, type StreamError, type LagRecord } from './stream-status.js';
 
-export type PushState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'offline' | 'paused';
-
-export type StreamErrorCode =
-  | 'unauthorized'
-  | 'rate_limited'
-  | 'server_unavailable'
-  | 'server_error'
-  | 'http_error'
-  | 'bad_content_type'
-  | 'network_error'
-  | 'connect_failed'
-  | 'connect_timeout'
-  | 'heartbeat_timeout'
-  | 'stream_dropped'
-  | 'stream_ended'
-  | 'cross_origin_redirect'
-  | 'too_many_redirects'
-  | 'invalid_redirect'
-  | 'inbox_write_failed'
-  /** The inbox could not even be read (closed). */
-  | 'inbox_unavailable';
-
-export interface StreamError {
-  code: StreamErrorCode;
-  /** Safe to show and log: bearer tokens and the key are redacted. */
-  message: string;
-  status?: number;
-  /** Epoch milliseconds (the injected clock). */
-  at: number;
-}
-
-export interface LagRecord {
-  /** `subscription.lag` frames received. */
-  count: number;
-  dropped_total: number;
-  last_at: number | null;
-  last_dropped_count: number | null;
-}
-
-/** A plain JSON-able snapshot; times are epoch milliseconds of the injected clock, `null` when never. */
-// A type alias, not an interface, so it is assignable to Record<string, unknown> (status documents embed it).
-export type PushStreamStatus = {
-  state: PushState;
-  /** True before `start()` and after `stop()`. */
-  stopped: boolean;
-  server: string;
-  pushUrl: string;
-  clientId: string;
-  source: EventSource;
-  lastError: StreamError | null;
-  nextRetryAt: number | null;
-  /** Connection attempts made, and how many of them opened. */
-  attempts: number;
-  connects: number;
-  connectedAt: number | null;
-  lastFrameAt: number | null;
-  lastEventAt: number | null;
-  lag: LagRecord;
-  malformed: Record<MalformedKind, number>;
-  /** Every SSE message received (heartbeats and malformed ones included). */
-  frames: number;
-  /** Event frames received, and what the inbox made of them. */
-  events: number;
-  stored: number;
-  duplicates: number;
-  /** Event frames received but not yet durable. */
-  queued: number;
-  /**
-   * The `Last-Event-ID` of the next connect: the inbox's durable resume point for this source, or, before
-   * anything is durable, the server's position at this process's first connect.
-   */
-  cursor: number | null;
-  /** The server's position from the last `subscription.open` or heartbeat. */
-  serverCursor: number | null;
-  /** Active subscriptions as the last `subscription.open` listed them. */
-  subscriptions: SubscriptionRow[];
-};
-
-/** Timers and time, injectable (STYLE.md "Inject the I/O … We add an injectable clock too"). */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export type { Clock, LagRecord, PushState, PushStreamStatus, StreamError, StreamErrorCode } from './stream-status.js';
+export { systemClock } from './stream-status.js';
 
 export interface PushStreamOptions {
   /** The push server, in any form `normalizeServerUrl` accepts, or its result. */
@@ -170,29 +84,14 @@ class FrameEventSource extends SseClient {
   }
 }
 
-interface Attempt {
+interface Attempt extends AttemptOutcome {
   gen: number;
   es: FrameEventSource | undefined;
   startedAt: number;
   openedAt: number | undefined;
   deliveredEvent: boolean;
-  status: number | undefined;
-  retryAfter: string | null;
-  contentType: string;
-  body: string;
-  fetchError: unknown;
-  readError: unknown;
-  ended: boolean;
   /** The watchdog is off while we hold back reading for the inbox. */
   backpressured: boolean;
-}
-
-interface Failure {
-  code: StreamErrorCode;
-  message: string;
-  state: 'reconnecting' | 'offline' | 'unauthorized';
-  status?: number;
-  retryAfter?: string | null;
 }
 
 export class PushStream {
@@ -488,50 +387,7 @@ export class PushStream {
   }
 
   #onError(attempt: Attempt, eventMessage: string | undefined): void {
-    this.#scheduleRetry(this.#classify(attempt, eventMessage), attempt);
-  }
-
-  #classify(a: Attempt, eventMessage: string | undefined): Failure {
-    const origin = this.url.origin;
-    if (a.fetchError !== undefined) {
-      const err = a.fetchError;
-      if (err instanceof RedirectError) return { code: err.code, state: 'reconnecting', message: err.message, status: err.status };
-      const code = networkErrorCode(err);
-      if (isNetworkErrorCode(code)) {
-        return { code: 'network_error', state: 'offline', message: `cannot reach ${origin}: ${describeError(err)}` };
-      }
-      return { code: 'connect_failed', state: 'reconnecting', message: `request to ${origin} failed: ${describeError(err)}` };
-    }
-    const status = a.status;
-    if (status !== undefined && status !== 200) {
-      const said = serverMessage(a.body);
-      const detail = `${this.url.pushUrl} answered ${status}${said ? `: ${said}` : ''}`;
-      if (status === 401 || status === 403) {
-        return {
-          code: 'unauthorized',
-          state: 'unauthorized',
-          status,
-          message: `${detail}. The API key was refused; set a valid key to reconnect (no retries until then).`,
-        };
-      }
-      if (status === 429) return { code: 'rate_limited', state: 'reconnecting', status, retryAfter: a.retryAfter, message: detail };
-      if (status === 503) return { code: 'server_unavailable', state: 'reconnecting', status, retryAfter: a.retryAfter, message: detail };
-      if (status >= 500) return { code: 'server_error', state: 'reconnecting', status, message: detail };
-      return { code: 'http_error', state: 'reconnecting', status, message: detail };
-    }
-    if (status === 200 && !a.contentType.toLowerCase().startsWith('text/event-stream')) {
-      return {
-        code: 'bad_content_type',
-        state: 'reconnecting',
-        status,
-        message: `${this.url.pushUrl} answered with content-type "${a.contentType}", not text/event-stream; is the server address right?`,
-      };
-    }
-    if (a.readError !== undefined) {
-      return { code: 'stream_dropped', state: 'reconnecting', message: `stream from ${origin} dropped: ${describeError(a.readError)}` };
-    }
-    if (a.ended) return { code: 'stream_ended', state: 'reconnecting', message: `${origin} closed the stream` };
-    return { code: 'stream_dropped', state: 'reconnecting', message: `stream from ${origin} failed: ${eventMessage ?? 'unknown error'}` };
+    this.#scheduleRetry(classifyFailure(attempt, this.url, eventMessage), attempt);
   }
 
   /**
@@ -800,38 +656,4 @@ export class PushStream {
   #redact(text: string): string {
     return redact(text, [this.#apiKey, this.#o.apiKey]);
   }
-}
-
-/** Up to `max` characters of a body, then the socket is released. */
-async function readSome(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (text.length < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    // a body that fails mid-way still gave us its status
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
-  return text.slice(0, max);
-}
-
-/** The `{ error: { message } }` of a JSON error body (reference server, Pact), else the text's first line. */
-function serverMessage(body: string): string {
-  if (body.trim() === '') return '';
-  try {
-    const json = JSON.parse(body) as { error?: { message?: unknown; code?: unknown } | string; message?: unknown };
-    if (typeof json.error === 'object' && json.error && typeof json.error.message === 'string') return json.error.message.slice(0, 300);
-    if (typeof json.error === 'string') return json.error.slice(0, 300);
-    if (typeof json.message === 'string') return json.message.slice(0, 300);
-  } catch {
-    // not JSON
-  }
-  return body.split('\n', 1)[0]!.trim().slice(0, 300);
 }

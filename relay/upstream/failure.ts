@@ -1,0 +1,106 @@
+// Why a push connection attempt failed, as the state machine needs it: a typed code, the state to enter
+// (offline for the network, unauthorized for a refused key — no retries —, reconnecting otherwise) and a
+// message a user can act on. Pure: it only reads what the attempt saw (DESIGN.md "Failure behaviour").
+import { describeError, isNetworkErrorCode, networkErrorCode, RedirectError } from './errors.js';
+import type { ServerUrl } from './server-url.js';
+import type { StreamErrorCode } from './stream-status.js';
+
+export interface Failure {
+  code: StreamErrorCode;
+  message: string;
+  state: 'reconnecting' | 'offline' | 'unauthorized';
+  status?: number;
+  retryAfter?: string | null;
+}
+
+/** What one attempt saw of the server, from the request to the end of the stream. */
+export interface AttemptOutcome {
+  /** The fetch itself rejected (network, redirect refused). */
+  fetchError: unknown;
+  status: number | undefined;
+  retryAfter: string | null;
+  contentType: string;
+  /** The start of a non-200 body (see `readSome`). */
+  body: string;
+  /** Reading the stream failed after it opened. */
+  readError: unknown;
+  /** The server ended the stream cleanly. */
+  ended: boolean;
+}
+
+export function classifyFailure(a: AttemptOutcome, url: Pick<ServerUrl, 'origin' | 'pushUrl'>, eventMessage: string | undefined): Failure {
+  const origin = url.origin;
+  if (a.fetchError !== undefined) {
+    const err = a.fetchError;
+    if (err instanceof RedirectError) return { code: err.code, state: 'reconnecting', message: err.message, status: err.status };
+    const code = networkErrorCode(err);
+    if (isNetworkErrorCode(code)) {
+      return { code: 'network_error', state: 'offline', message: `cannot reach ${origin}: ${describeError(err)}` };
+    }
+    return { code: 'connect_failed', state: 'reconnecting', message: `request to ${origin} failed: ${describeError(err)}` };
+  }
+  const status = a.status;
+  if (status !== undefined && status !== 200) {
+    const said = serverMessage(a.body);
+    const detail = `${url.pushUrl} answered ${status}${said ? `: ${said}` : ''}`;
+    if (status === 401 || status === 403) {
+      return {
+        code: 'unauthorized',
+        state: 'unauthorized',
+        status,
+        message: `${detail}. The API key was refused; set a valid key to reconnect (no retries until then).`,
+      };
+    }
+    if (status === 429) return { code: 'rate_limited', state: 'reconnecting', status, retryAfter: a.retryAfter, message: detail };
+    if (status === 503) return { code: 'server_unavailable', state: 'reconnecting', status, retryAfter: a.retryAfter, message: detail };
+    if (status >= 500) return { code: 'server_error', state: 'reconnecting', status, message: detail };
+    return { code: 'http_error', state: 'reconnecting', status, message: detail };
+  }
+  if (status === 200 && !a.contentType.toLowerCase().startsWith('text/event-stream')) {
+    return {
+      code: 'bad_content_type',
+      state: 'reconnecting',
+      status,
+      message: `${url.pushUrl} answered with content-type "${a.contentType}", not text/event-stream; is the server address right?`,
+    };
+  }
+  if (a.readError !== undefined) {
+    return { code: 'stream_dropped', state: 'reconnecting', message: `stream from ${origin} dropped: ${describeError(a.readError)}` };
+  }
+  if (a.ended) return { code: 'stream_ended', state: 'reconnecting', message: `${origin} closed the stream` };
+  return { code: 'stream_dropped', state: 'reconnecting', message: `stream from ${origin} failed: ${eventMessage ?? 'unknown error'}` };
+}
+
+/** Up to `max` characters of a body, then the socket is released. */
+export async function readSome(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // a body that fails mid-way still gave us its status
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  return text.slice(0, max);
+}
+
+/** The `{ error: { message } }` of a JSON error body (reference server, Pact), else the text's first line. */
+export function serverMessage(body: string): string {
+  if (body.trim() === '') return '';
+  try {
+    const json = JSON.parse(body) as { error?: { message?: unknown; code?: unknown } | string; message?: unknown };
+    if (typeof json.error === 'object' && json.error && typeof json.error.message === 'string') return json.error.message.slice(0, 300);
+    if (typeof json.error === 'string') return json.error.slice(0, 300);
+    if (typeof json.message === 'string') return json.message.slice(0, 300);
+  } catch {
+    // not JSON
+  }
+  return body.split('\n', 1)[0]!.trim().slice(0, 300);
+}

@@ -1,25 +1,13 @@
 // Time as the notification policy sees it: wall-clock milliseconds plus timers, injected (STYLE.md "Inject
 // the I/O ... We add an injectable clock too"), so bursts, ceilings, pauses and quiet hours are tested with
 // fake timers and never with sleeps. Local time of day is read from `new Date(now())` in the process's zone.
+import { realClock, type Clock } from '../util/clock.js';
 import { minutesOfDay, type NotificationSettings } from './settings.js';
 
-export interface Clock {
-  /** Milliseconds since the epoch (wall clock: a pause "until 08:00" must hold across laptop sleep). */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type { Clock } from '../util/clock.js';
 
 /** The real clock. Timers are unref'd: the policy never keeps a process alive on its own. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+export const systemClock: Clock = realClock({ unref: true });
 
 /** setTimeout takes at most 2^31-1 ms (~24.8 days); longer waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

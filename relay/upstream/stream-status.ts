@@ -3,6 +3,7 @@
 import type { SubscriptionRow } from '../protocol/frames.js';
 import type { EventSource } from '../inbox/types.js';
 import type { MalformedKind } from './frame-decoder.js';
+import { realClock } from '../util/clock.js';
 
 export type PushState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'offline' | 'paused';
 
@@ -82,15 +83,7 @@ export type PushStreamStatus = {
   subscriptions: SubscriptionRow[];
 };
 
-/** Timers and time, injectable (STYLE.md "Inject the I/O … We add an injectable clock too"). */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type { Clock } from '../util/clock.js';
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/** The real clock; a pending reconnect timer keeps the process alive like the stream it replaces. */
+export const systemClock = realClock();

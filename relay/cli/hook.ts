@@ -3,7 +3,7 @@
 // (node:fs, node:http, node:path, node:os; no zod, no MCP SDK, no conf), and they fail open: no relay, a hung
 // relay or a bad flag never blocks the agent. Stop, session-start and prompt-submit answer within 1 s of
 // process start whatever happens; exit code 2 is never used for a mistake (Claude Code reads 2 on Stop as
-// "block").
+// "block"). Claude Code runs them from one bundled CommonJS file (hook-main.ts → dist/push-relay-hook.cjs).
 import { appendFileSync } from 'node:fs';
 import { resolveHome } from '../config/home.js';
 import { readHookInput, writeOut, type HookInput, type HookOptions, type HookResult } from '../hooks/input.js';

@@ -1,8 +1,10 @@
 // `push-relay install claude-code [--scope user|project] [--dry-run] [--home DIR] [--consumer NAME] [--per-session]`:
 // adds the push-relay MCP server and hooks to Claude Code (relay/install/claude-code.ts says where and how).
+import { existsSync } from 'node:fs';
 import { planDiff, planInstall, applyPlan, InstallConflictError, type Scope } from '../install/claude-code.js';
 import { JsonFileError } from '../install/json-file.js';
 import { defaultLauncher } from '../install/launcher.js';
+import { shellQuote } from '../install/spec.js';
 import { parse } from './args.js';
 import { CliError, UsageError } from './errors.js';
 
@@ -36,6 +38,9 @@ export async function run(argv: string[]): Promise<void> {
   const scope = parseScope(values.scope);
   if (values.consumer !== undefined && values['per-session']) throw new UsageError(`--consumer and --per-session exclude each other\nusage: ${USAGE}`);
   const launcher = defaultLauncher();
+  // The hooks run the bundle directly (no bin/push-relay in between): without it, every turn would show a hook error.
+  const missing = launcher.hookArgs.find((file) => !existsSync(file));
+  if (missing) throw new CliError(`${missing} is missing; run \`npm run build\` in this checkout first`, 'not_built');
   let plan;
   try {
     plan = planInstall({ scope, launcher, flags: { home: values.home, consumer: values.consumer, perSession: values['per-session'] } });
@@ -56,7 +61,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   for (const path of plan.unchanged) process.stdout.write(`unchanged ${path}\n`);
   process.stdout.write(
-    `Runs ${launcher.shellPrefix}. Start the relay (push-relay daemon, or the tray app) and restart open Claude Code sessions to load the hooks` +
+    `Runs ${[launcher.hookCommand, ...launcher.hookArgs].map(shellQuote).join(' ')} (hooks) and ${launcher.shellPrefix} (MCP server). Start the relay (push-relay daemon, or the tray app) and restart open Claude Code sessions to load the hooks` +
       `${scope === 'project' ? '; Claude Code asks once to approve the project MCP server from .mcp.json' : ''}.\n`,
   );
 }

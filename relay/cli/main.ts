@@ -1,6 +1,6 @@
 // CLI entry: dispatches to one module per command, loaded lazily so that light commands (the hooks)
 // never pay for heavy imports such as the MCP SDK.
-import { CliError, UsageError } from './errors.js';
+import { exitWhenDone, UsageError } from './errors.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
   daemon: { summary: 'run the relay headless (--demo: against the embedded reference server)', load: () => import('./daemon.js') },
@@ -41,15 +41,4 @@ async function main(argv: string[]): Promise<void> {
   await (await entry.load()).run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    if (err instanceof UsageError || err instanceof CliError) {
-      process.stderr.write(`push-relay: ${err.message}\n`);
-      process.exit(err.exitCode);
-    }
-    // A bug, not a user mistake: keep the stack so it can be reported.
-    process.stderr.write(`push-relay: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(70);
-  },
-);
+exitWhenDone(main(process.argv.slice(2)));

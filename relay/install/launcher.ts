@@ -1,7 +1,8 @@
-// Where push-relay runs from: absolute paths to this node and to this checkout's bin/push-relay, because
-// Claude Code runs hooks and MCP servers with whatever PATH it has, where `push-relay` (or even `node`) may
-// not be found.
+// Where push-relay runs from: absolute paths to this node and to this checkout's bin/push-relay (and its hook
+// bundle), because Claude Code runs hooks and MCP servers with whatever PATH it has, where `push-relay` (or
+// even `node`) may not be found.
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellQuote, type Launcher } from './spec.js';
 
@@ -14,6 +15,11 @@ export function binPath(): string {
   return fileURLToPath(new URL('../../../bin/push-relay', import.meta.url));
 }
 
-export function defaultLauncher(node = process.execPath, bin = binPath()): Launcher {
-  return { shellPrefix: `${shellQuote(node)} ${shellQuote(bin)}`, command: node, args: [bin] };
+/** The hook bundle of the checkout that holds `bin` (scripts/build-hook-bundle.mjs writes it). */
+export function hookBundlePath(bin = binPath()): string {
+  return join(dirname(dirname(bin)), 'dist', 'push-relay-hook.cjs');
+}
+
+export function defaultLauncher(node = process.execPath, bin = binPath(), hookBundle = hookBundlePath(bin)): Launcher {
+  return { shellPrefix: `${shellQuote(node)} ${shellQuote(bin)}`, command: node, args: [bin], hookCommand: node, hookArgs: [hookBundle] };
 }

@@ -77,6 +77,13 @@ export interface Launcher {
   /** The same as an executable and its leading arguments (for the MCP server's command/args). */
   command: string;
   args: string[];
+  /**
+   * How the hooks run, as an executable and its leading arguments: absolute node + the hook bundle
+   * (dist/push-relay-hook.cjs, one CommonJS file: no ESM loader, no module resolution; see
+   * scripts/build-hook-bundle.mjs). It takes what follows `push-relay hook`: `stop [--home DIR] …`.
+   */
+  hookCommand: string;
+  hookArgs: string[];
 }
 
 export interface InstallFlags {
@@ -99,11 +106,15 @@ function flagArgs(flags: InstallFlags): string[] {
   return out;
 }
 
+/** The hook's command line as an argv: what hookEntry quotes into Claude Code's `command` (the bench spawns it as is). */
+export function hookArgv(spec: HookSpec, launcher: Launcher, flags: InstallFlags = {}): string[] {
+  return [launcher.hookCommand, ...launcher.hookArgs, spec.command, ...flagArgs(flags)];
+}
+
 export function hookEntry(spec: HookSpec, launcher: Launcher, flags: InstallFlags = {}): HookEntry {
-  const command = [launcher.shellPrefix, 'hook', spec.command, ...flagArgs(flags).map(shellQuote)].join(' ');
   return {
     type: 'command',
-    command,
+    command: hookArgv(spec, launcher, flags).map(shellQuote).join(' '),
     timeout: spec.timeout,
     ...(spec.asyncRewake ? { asyncRewake: true } : {}),
     ...(spec.rewakeMessage ? { rewakeMessage: spec.rewakeMessage } : {}),
@@ -125,11 +136,18 @@ export function mcpServerEntry(launcher: Launcher, flags: InstallFlags = {}): Mc
   return { type: 'stdio', command: launcher.command, args: [...launcher.args, 'mcp', ...flagArgs(flags)], env: {}, alwaysLoad: true };
 }
 
-/** True for a hook entry that push-relay's installer wrote (any version, any paths). */
+/**
+ * True for a hook entry that push-relay's installer wrote (any version, any paths): `…/push-relay-hook.cjs stop`
+ * (the bundle, quoted or not) or, from older installs, `…/bin/push-relay hook stop`.
+ */
 export function isOwnHook(entry: unknown): boolean {
   if (!entry || typeof entry !== 'object') return false;
   const command = (entry as { command?: unknown }).command;
-  return typeof command === 'string' && command.includes(OWN_MARKER) && /\bhook (stop|session-start|prompt-submit|idle-wake)\b/.test(command);
+  return (
+    typeof command === 'string' &&
+    command.includes(OWN_MARKER) &&
+    /(?:\bhook|push-relay-hook\.cjs'?) (stop|session-start|prompt-submit|idle-wake)\b/.test(command)
+  );
 }
 
 /** True for an MCP server entry that runs push-relay. */

@@ -1,5 +1,6 @@
-// Stop hook wall time: `node bin/push-relay hook stop` with Claude Code's hook JSON on stdin, from spawn to
-// exit, beside `node -e 0` (this machine's floor for starting and ending a Node process) spawned the same way.
+// Stop hook wall time: the Stop hook's command exactly as `install claude-code` writes it (relay/install/spec.ts:
+// absolute node + dist/push-relay-hook.cjs + `stop`), with Claude Code's hook JSON on stdin, from spawn to exit,
+// beside `node -e 0` (this machine's floor for starting and ending a Node process) spawned the same way.
 // Three homes: a running relay (the daemon, a separate process as in real use) with nothing pending, no relay
 // (no relay.json) and a relay.json naming a dead port. Every round runs all four commands in a fresh random
 // order, so machine noise (other test runs on 2 cores) hits the floor and the hook alike; medians are reported.
@@ -9,8 +10,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultLauncher } from '../../relay/install/launcher.js';
+import { HOOKS, hookArgv } from '../../relay/install/spec.js';
 import { startReferenceServer } from '../../relay/reference-server/server.js';
-import { BENCH_BIN, startDaemon } from './daemon.js';
+import { startDaemon } from './daemon.js';
 import { percentile, type BenchRow } from './stats.js';
 
 const HOOK_INPUT = JSON.stringify({ session_id: 'b', hook_event_name: 'Stop', stop_hook_active: false });
@@ -24,11 +27,11 @@ interface Run {
   stderr: string;
 }
 
-/** Spawns `args` with the hook JSON on stdin; wall time from spawn() to the child's exit. */
-function timed(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+/** Spawns `command args` with the hook JSON on stdin; wall time from spawn() to the child's exit. */
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { env, stdio: 'pipe' });
+    const child = spawn(command, args, { env, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -68,9 +71,11 @@ export async function benchHooks(runs = 40, warmup = 3): Promise<BenchRow[]> {
     writeFileSync(join(homes.dead, 'relay.json'), JSON.stringify({ pid: 999_999, url: `http://127.0.0.1:${port}`, version: '0.0.0' }));
     writeFileSync(join(homes.dead, 'local-token'), `${'0'.repeat(64)}\n`, { mode: 0o600 });
 
-    const hook = (home: string) => timed([BENCH_BIN, 'hook', 'stop'], { ...process.env, PUSH_RELAY_HOME: home });
+    // The installed Stop hook's argv (the default install: no --home, so the home comes from PUSH_RELAY_HOME).
+    const [command, ...args] = hookArgv(HOOKS.find((h) => h.event === 'Stop' && h.command === 'stop')!, defaultLauncher());
+    const hook = (home: string) => timed(command!, args, { ...process.env, PUSH_RELAY_HOME: home });
     const commands: Record<'floor' | keyof typeof homes, () => Promise<Run>> = {
-      floor: () => timed(['-e', '0'], { ...process.env }),
+      floor: () => timed(process.execPath, ['-e', '0'], { ...process.env }),
       up: () => hook(homes.up),
       down: () => hook(homes.down),
       dead: () => hook(homes.dead),

@@ -3,6 +3,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/push-relay', import.meta.url));
+/** The hook bundle the installed hooks run (scripts/build-hook-bundle.mjs). */
+export const HOOK_BUNDLE = fileURLToPath(new URL('../../dist/push-relay-hook.cjs', import.meta.url));
 
 export interface CliProcess {
   child: ChildProcessWithoutNullStreams;

@@ -1,13 +1,14 @@
 // `push-relay install|uninstall claude-code` on temp HOMEs and temp project dirs: what it writes, that it keeps
 // everything else, backs up, is idempotent, previews with --dry-run, and that uninstall takes out exactly
 // what install put in.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOOKS, MCP_SERVER_NAME } from '../../../relay/install/spec.js';
-import { BIN } from '../../helpers/cli.js';
+import { BIN, HOOK_BUNDLE } from '../../helpers/cli.js';
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
-import { runCli } from './run.js';
+import { cleanEnv, runCli } from './run.js';
 
 const dirs: TempDir[] = [];
 async function fresh(prefix: string): Promise<string> {
@@ -42,19 +43,37 @@ describe('install claude-code --scope user', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(join(home, '.claude', 'settings.json'));
     const settings = readJson(join(home, '.claude', 'settings.json'));
-    const prefix = `${process.execPath} ${BIN}`;
+    const prefix = `${process.execPath} ${HOOK_BUNDLE}`;
     expect(ours(settings, 'Stop')).toEqual([
-      { type: 'command', command: `${prefix} hook stop`, timeout: 10 },
-      expect.objectContaining({ type: 'command', command: `${prefix} hook idle-wake`, asyncRewake: true, timeout: 86400 }),
+      { type: 'command', command: `${prefix} stop`, timeout: 10 },
+      expect.objectContaining({ type: 'command', command: `${prefix} idle-wake`, asyncRewake: true, timeout: 86400 }),
     ]);
-    expect(ours(settings, 'SessionStart').map((h) => h.command)).toEqual([`${prefix} hook session-start`, `${prefix} hook idle-wake`]);
+    expect(ours(settings, 'SessionStart').map((h) => h.command)).toEqual([`${prefix} session-start`, `${prefix} idle-wake`]);
     expect(ours(settings, 'SessionStart')[1]).toMatchObject({ asyncRewake: true });
-    expect(ours(settings, 'UserPromptSubmit').map((h) => h.command)).toEqual([`${prefix} hook prompt-submit`]);
+    expect(ours(settings, 'UserPromptSubmit').map((h) => h.command)).toEqual([`${prefix} prompt-submit`]);
     expect(settings.hooks.Stop[0].matcher).toBe('');
     // Exactly the hooks of the shared spec, nothing else.
     expect(Object.values(settings.hooks).flat().flatMap((g) => (g as { hooks: unknown[] }).hooks)).toHaveLength(HOOKS.length);
     const claudeJson = readJson(join(home, '.claude.json'));
     expect(claudeJson.mcpServers[MCP_SERVER_NAME]).toEqual({ type: 'stdio', command: process.execPath, args: [BIN, 'mcp'], env: {}, alwaysLoad: true });
+  });
+
+  it('writes hook commands that run as Claude Code runs them (through a shell): with no relay, exit 0 and no output', async () => {
+    const home = await fresh('cc-home-');
+    const relayHome = await fresh('cc-relay-');
+    expect((await install(home)).code).toBe(0);
+    const settings = readJson(join(home, '.claude', 'settings.json'));
+    const short = ['SessionStart', 'UserPromptSubmit', 'Stop'].flatMap((event) => ours(settings, event)).filter((h) => !h.asyncRewake);
+    expect(short).toHaveLength(3);
+    for (const { command } of short) {
+      const run = spawnSync('/bin/sh', ['-c', command], {
+        input: JSON.stringify({ session_id: 'cmd', hook_event_name: 'Stop' }),
+        env: cleanEnv({ PUSH_RELAY_HOME: relayHome }),
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
+      expect({ command, status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ command, status: 0, stdout: '', stderr: '' });
+    }
   });
 
   it('keeps everything else (unknown keys, other hooks, other MCP servers), backs up, and is idempotent', async () => {
@@ -123,7 +142,7 @@ describe('install claude-code --scope user', () => {
     expect(run.stdout).toMatch(/^- {2}"model": "sonnet"$/m); // gains a comma: the next key is ours
     expect(run.stdout).toMatch(/^\+ {2}"model": "sonnet",$/m);
     expect(run.stdout).toMatch(/^ \{$/m); // context lines
-    expect(run.stdout).toMatch(/^\+.*hook stop"/m);
+    expect(run.stdout).toMatch(/^\+.*push-relay-hook\.cjs stop"/m);
     expect(run.stdout).toContain('--- /dev/null'); // ~/.claude.json would be created
     expect(run.stdout).toMatch(/^\+.*"alwaysLoad": true/m);
     expect(readFileSync(join(home, '.claude', 'settings.json'), 'utf8')).toBe('{\n  "model": "sonnet"\n}\n');
@@ -132,7 +151,7 @@ describe('install claude-code --scope user', () => {
     // After installing, a dry run has nothing to show; a dry uninstall shows the removal.
     await install(home);
     expect((await install(home, ['--dry-run'])).stdout).toMatch(/nothing would change/);
-    expect((await uninstall(home, ['--dry-run'])).stdout).toMatch(/^-.*hook stop"/m);
+    expect((await uninstall(home, ['--dry-run'])).stdout).toMatch(/^-.*push-relay-hook\.cjs stop"/m);
     expect(ours(readJson(join(home, '.claude', 'settings.json')), 'Stop')).toHaveLength(2);
   });
 
@@ -146,7 +165,7 @@ describe('install claude-code --scope user', () => {
     writeFileSync(join(home, '.claude.json'), JSON.stringify({ mcpServers: { 'push-relay': { command: '/old/node', args: ['/old/place/bin/push-relay', 'mcp'] } } }));
     expect((await install(home)).code).toBe(0);
     const settings = readJson(join(home, '.claude', 'settings.json'));
-    expect(ours(settings, 'Stop').map((h) => h.command)).toEqual([`${process.execPath} ${BIN} hook stop`, `${process.execPath} ${BIN} hook idle-wake`]);
+    expect(ours(settings, 'Stop').map((h) => h.command)).toEqual([`${process.execPath} ${HOOK_BUNDLE} stop`, `${process.execPath} ${HOOK_BUNDLE} idle-wake`]);
     expect(settings.hooks.Stop[0].hooks).toEqual([{ type: 'command', command: 'echo mine' }]);
     expect(readJson(join(home, '.claude.json')).mcpServers['push-relay'].command).toBe(process.execPath);
   });
@@ -155,12 +174,12 @@ describe('install claude-code --scope user', () => {
     const home = await fresh('cc-home-');
     expect((await install(home, ['--home', '/srv/relay home', '--consumer', 'team-bot'])).code).toBe(0);
     const stop = ours(readJson(join(home, '.claude', 'settings.json')), 'Stop')[0]!;
-    expect(stop.command).toBe(`${process.execPath} ${BIN} hook stop --home '/srv/relay home' --consumer team-bot`);
+    expect(stop.command).toBe(`${process.execPath} ${HOOK_BUNDLE} stop --home '/srv/relay home' --consumer team-bot`);
     expect(readJson(join(home, '.claude.json')).mcpServers['push-relay'].args).toEqual([BIN, 'mcp', '--home', '/srv/relay home', '--consumer', 'team-bot']);
     // Switching to per-session replaces our entries in place.
     expect((await install(home, ['--per-session'])).code).toBe(0);
     const settings = readJson(join(home, '.claude', 'settings.json'));
-    expect(ours(settings, 'Stop').map((h) => h.command)).toEqual([`${process.execPath} ${BIN} hook stop --per-session`, `${process.execPath} ${BIN} hook idle-wake --per-session`]);
+    expect(ours(settings, 'Stop').map((h) => h.command)).toEqual([`${process.execPath} ${HOOK_BUNDLE} stop --per-session`, `${process.execPath} ${HOOK_BUNDLE} idle-wake --per-session`]);
     expect(readJson(join(home, '.claude.json')).mcpServers['push-relay'].args).toEqual([BIN, 'mcp', '--per-session']);
     expect((await install(home, ['--per-session', '--consumer', 'x'])).code).toBe(2);
   });

@@ -1,6 +1,8 @@
-// Runs `bin/push-relay` the way Claude Code runs a hook: a fresh process, the hook JSON on stdin, env and cwd
-// of our choosing. A process that never exits is killed and reported instead of hanging the suite.
+// Runs `bin/push-relay`, and the hooks as `install claude-code` writes them (node + dist/push-relay-hook.cjs),
+// the way Claude Code runs a hook: a fresh process, the hook JSON on stdin, env and cwd of our choosing. A
+// process that never exits is killed and reported instead of hanging the suite.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { defaultLauncher } from '../../../relay/install/launcher.js';
 import { BIN } from '../../helpers/cli.js';
 
 export interface Run {
@@ -26,8 +28,19 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; killAfterMs?: number } = {}): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(options.env), cwd: options.cwd, stdio: 'pipe' });
+interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  input?: string;
+  killAfterMs?: number;
+}
+
+export function spawnCli(args: string[], options: SpawnOptions = {}): Spawned {
+  return spawnCommand(process.execPath, [BIN, ...args], options);
+}
+
+function spawnCommand(command: string, args: string[], options: SpawnOptions): Spawned {
+  const child = spawn(command, args, { env: cleanEnv(options.env), cwd: options.cwd, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -44,7 +57,7 @@ export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
   return { child, stdout: () => stdout, stderr: () => stderr, done };
 }
 
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; killAfterMs?: number } = {}): Promise<Run> {
+export function runCli(args: string[], options: SpawnOptions = {}): Promise<Run> {
   return spawnCli(args, { input: '', ...options }).done;
 }
 
@@ -53,9 +66,14 @@ export interface HookRun extends Run {
   json?: Record<string, unknown>;
 }
 
-/** `push-relay hook <name> --home <home> …` with `input` as the hook JSON. */
+/** The installed hook command (`node dist/push-relay-hook.cjs <name> --home <home> …`) with `input` as the hook JSON. */
 export async function runHook(name: string, home: string, input: Record<string, unknown>, extra: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<HookRun> {
+  const { hookCommand, hookArgs } = defaultLauncher();
   // 15 s is far beyond the hook's own 1 s deadline: a kill here means the deadline did not work (signal SIGKILL).
-  const run = await runCli(['hook', name, '--home', home, ...(extra.args ?? [])], { input: JSON.stringify(input), env: extra.env, killAfterMs: 15_000 });
+  const run = await spawnCommand(hookCommand, [...hookArgs, name, '--home', home, ...(extra.args ?? [])], {
+    input: JSON.stringify(input),
+    env: extra.env,
+    killAfterMs: 15_000,
+  }).done;
   return { ...run, json: run.stdout.trim() ? (JSON.parse(run.stdout) as Record<string, unknown>) : undefined };
 }

@@ -1,4 +1,4 @@
-// Settings in the tray: electron-store (thin over conf) on THE SAME file the daemon reads through conf,
+// Settings in the tray: electron-store (thin over conf) on THE SAME file the daemon reads and writes in conf’s format,
 // `<home>/settings.json`. The JSON schema comes from the relay's zod schema (relay/config/settings.ts), so
 // both processes accept and refuse the same values, plus the one key only the tray writes: `secretStorage`.
 // One writer: the tray opens this store only once it holds the home's instance lock (after startRelay).

@@ -1,13 +1,12 @@
 // `push-relay daemon`: the relay, headless (DESIGN.md "CLI"). Prints `listening <url>` then `inbox <url>`.
+// The relay's own modules are imported in `run`, after `beginStartup()`: loading them is part of start-up.
 import { resolveHome, homePaths } from '../config/home.js';
 import { InstanceLockedError } from '../config/instance.js';
-import { SettingsError } from '../config/settings.js';
 import { RelayConfigError } from '../core/errors.js';
-import { startRelay } from '../core/relay.js';
-import { ConfigError } from '../upstream/server-url.js';
 import { createLogger } from '../util/log.js';
 import { intOption, parse } from './args.js';
 import { CliError, UsageError } from './errors.js';
+import { beginStartup, endStartup } from './young-generation.js';
 
 const USAGE = 'push-relay daemon [--server URL] [--client-id ID] [--home DIR] [--local-port N] [--demo]';
 
@@ -34,6 +33,12 @@ export async function run(argv: string[]): Promise<void> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  beginStartup();
+  const [{ startRelay }, { SettingsError }, { ConfigError }] = await Promise.all([
+    import('../core/relay.js'),
+    import('../config/settings.js'),
+    import('../upstream/server-url.js'),
+  ]);
   let relay;
   try {
     relay = await startRelay({
@@ -52,6 +57,7 @@ export async function run(argv: string[]): Promise<void> {
     }
     throw err;
   }
+  endStartup();
   process.stdout.write(`listening ${relay.url}\ninbox ${relay.inboxUrl}\n`);
   log.info(`relay ready on ${relay.url} (home ${home})`);
   const signal = await stopped;

@@ -43,6 +43,12 @@ const STORED_FIXED_FIELDS: ReadonlySet<string> = new Set([
 const SOURCE_SEPARATOR = '\u0000';
 const MAX_INTERNED = 10_000;
 
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class EventTable {
   /** Visible events are `events[start..]`; the dead prefix is cut off in bulk (amortized O(1) per event). */
   private events: StoredEvent[] = [];
@@ -55,7 +61,8 @@ export class EventTable {
   private nextSeq = 1;
   private readonly strings = new Map<string, string>();
   private readonly idLists = new Map<string, string[]>();
-  private lastReceivedAt = '';
+  /** The record `load` took last: most fields of the next one are the same strings. */
+  private lastLoaded: StoredEvent | undefined;
   /** Cache for the age check: `received_at` of the oldest visible event, parsed once. */
   private oldestMs: { event: StoredEvent; ms: number } | undefined;
 
@@ -306,22 +313,49 @@ export class EventTable {
     return stored;
   }
 
+  /**
+   * Consecutive records mostly repeat the previous one's source, subscriptions and fields, so each is first
+   * compared with the record loaded just before (already interned): on open that skips most pool lookups.
+   */
   private internLoaded(event: StoredEvent): void {
-    event.server = this.intern(event.server);
-    event.tenant = this.intern(event.tenant);
-    event.subscription_ids = this.idList(event.subscription_ids);
-    this.internFields(event);
-    // One append batch shares one received_at; consecutive records often repeat it.
-    if (event.received_at === this.lastReceivedAt) event.received_at = this.lastReceivedAt;
-    else this.lastReceivedAt = event.received_at;
+    const prev = this.lastLoaded;
+    event.server = prev && event.server === prev.server ? prev.server : this.intern(event.server);
+    event.tenant = prev && event.tenant === prev.tenant ? prev.tenant : this.intern(event.tenant);
+    event.subscription_ids = prev && sameIds(event.subscription_ids, prev.subscription_ids) ? prev.subscription_ids : this.idList(event.subscription_ids);
+    this.internFields(event, prev);
+    this.internPayload(event.payload, prev?.payload);
+    // One append batch shares one received_at.
+    if (prev && event.received_at === prev.received_at) event.received_at = prev.received_at;
+    this.lastLoaded = event;
   }
 
-  /** The fields with few distinct values per relay. Not ids, not timestamps: those would only fill the pool. */
-  private internFields(event: StoredEvent): void {
-    event.topic = this.intern(event.topic);
-    if (typeof event.category === 'string') event.category = this.intern(event.category);
-    if (typeof event.aggregate_type === 'string') event.aggregate_type = this.intern(event.aggregate_type);
-    if (typeof event.actor_id === 'string') event.actor_id = this.intern(event.actor_id);
+  /**
+   * The fields with few distinct values per relay. Not ids, not timestamps: those would only fill the pool.
+   * A value equal to `prev`'s (an interned event) is taken from it without a lookup.
+   */
+  private internFields(event: StoredEvent, prev?: StoredEvent): void {
+    event.topic = event.topic === prev?.topic ? prev.topic : this.intern(event.topic);
+    if (typeof event.category === 'string') event.category = event.category === prev?.category ? prev.category : this.intern(event.category);
+    if (typeof event.aggregate_type === 'string') {
+      event.aggregate_type = event.aggregate_type === prev?.aggregate_type ? prev.aggregate_type : this.intern(event.aggregate_type);
+    }
+    if (typeof event.actor_id === 'string') event.actor_id = event.actor_id === prev?.actor_id ? prev.actor_id : this.intern(event.actor_id);
+  }
+
+  /**
+   * Payload values repeat across events too (a stage, a status, a plan name). JSON.parse already shares
+   * strings of up to 10 characters; a longer one equal to the same field of the record before is shared here.
+   * Only that comparison, no pool: a pool lookup per string cost ~70 ms per 100k events whose payloads carry
+   * unique ids and timestamps (measured), for values that are never shared.
+   */
+  private internPayload(payload: unknown, prev: unknown): void {
+    if (typeof payload !== 'object' || payload === null || typeof prev !== 'object' || prev === null) return;
+    const fields = payload as Record<string, unknown>;
+    const before = prev as Record<string, unknown>;
+    for (const key in fields) {
+      const value = fields[key];
+      if (typeof value === 'string' && value.length > 10 && key !== '__proto__' && value === before[key]) fields[key] = before[key];
+    }
   }
 
   private intern(value: string): string {

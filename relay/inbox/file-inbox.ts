@@ -14,7 +14,7 @@ import { ConsumerRegistry, ConsumersFileSchema, type ConsumersFile } from './con
 import { InboxError, InboxWriteError, errnoOf } from './errors.js';
 import { newBatch, type PendingBatch } from './event-table.js';
 import { fsyncDir, nodeInboxFs, writeFileAtomically, writeFully, type InboxFs } from './fs.js';
-import { checkpointCursors, checkpointRecord, encodeRecord, scanSegment, type LogRecord } from './record-format.js';
+import { checkpointCursors, checkpointRecord, encodeRecord, SegmentScanner, type LogRecord } from './record-format.js';
 import { resolveRetention } from './retention.js';
 import { DEFAULT_RETENTION, type AppendResult, type EventSource, type IncomingEvent, type RetentionPolicy } from './types.js';
 
@@ -29,6 +29,11 @@ export interface FileInboxOptions {
   /** … or this many records (default 20,000). Small values let tests see rolls and retention cheaply. */
   segmentMaxRecords?: number;
   /**
+   * Opening reads each segment in pieces of this many bytes (default 256 KiB, two buffers of it; more for a
+   * longer record). Small values let tests see records cut by a read.
+   */
+  readChunkBytes?: number;
+  /**
    * How often retention runs on its own (default hourly; 0 = never). Reads hide expired events at once; this
    * only frees disk for an inbox that receives too little to roll segments.
    */
@@ -40,6 +45,8 @@ const DEFAULT_COMPACT_EVERY_MS = 3_600_000;
 const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
 const DEFAULT_SEGMENT_RECORDS = 20_000;
 const SEGMENT_NAME = /^(\d+)\.log$/;
+const DEFAULT_READ_CHUNK_BYTES = 256 * 1024;
+const NEWLINE = 0x0a;
 
 interface Segment {
   no: number;
@@ -48,6 +55,12 @@ interface Segment {
   records: number;
   /** Highest seq this segment knows (its last event, or its checkpoint's head): deletable once below retention. */
   lastSeq: number;
+}
+
+/** The two read buffers of an open (see `loadSegment`), reused from segment to segment. */
+interface ReadBuffers {
+  current: Buffer;
+  spare: Buffer;
 }
 
 interface QueuedAppend {
@@ -70,6 +83,7 @@ export class FileInbox extends BaseInbox {
   private readonly consumersPath: string;
   private readonly segmentMaxBytes: number;
   private readonly segmentMaxRecords: number;
+  private readonly readChunkBytes: number;
   private segments: Segment[] = [];
   /** fd of the last (active) segment, opened for positioned writes. */
   private fd: number | undefined;
@@ -96,6 +110,7 @@ export class FileInbox extends BaseInbox {
     this.consumersPath = join(options.dir, 'consumers.json');
     this.segmentMaxBytes = options.segmentMaxBytes ?? DEFAULT_SEGMENT_BYTES;
     this.segmentMaxRecords = options.segmentMaxRecords ?? DEFAULT_SEGMENT_RECORDS;
+    this.readChunkBytes = Math.max(1, options.readChunkBytes ?? DEFAULT_READ_CHUNK_BYTES);
   }
 
   /**
@@ -169,17 +184,17 @@ export class FileInbox extends BaseInbox {
       .map((match) => Number(match[1]))
       .sort((a, b) => a - b);
 
-    // One read buffer for all segments: parsing copies what it keeps into strings and objects, and a fresh
-    // 8 MiB buffer per segment would leave the allocator holding tens of MB after open.
-    const reader = { buf: Buffer.allocUnsafe(0) };
+    // Segments are read and parsed a piece at a time through two small buffers, shared by all segments: a
+    // whole-segment buffer (8 MiB) stayed resident after open until the next full GC.
+    const size = found.length > 0 ? this.readChunkBytes : 0;
+    const reader: ReadBuffers = { current: Buffer.allocUnsafe(size), spare: Buffer.allocUnsafe(size) };
     for (const [i, no] of found.entries()) {
       const last = i === found.length - 1;
       const path = this.segmentPath(no);
       const fd = await this.fs.open(path, last ? 'r+' : 'r');
       if (last) this.fd = fd; // the active segment: kept open for appends (and closed by open() on failure)
       try {
-        const length = await this.readAll(fd, reader);
-        this.segments.push(await this.loadSegment(no, reader.buf.subarray(0, length), fd, last));
+        this.segments.push(await this.loadSegment(no, fd, last, reader));
       } finally {
         if (!last) await this.fs.close(fd);
       }
@@ -192,32 +207,49 @@ export class FileInbox extends BaseInbox {
     await this.dropExpiredSegments();
   }
 
-  /** Reads the whole file into `reader.buf` (grown as needed); returns its length. */
-  private async readAll(fd: number, reader: { buf: Buffer }): Promise<number> {
-    let length = 0;
-    for (;;) {
-      if (length === reader.buf.length) {
-        const grown = Buffer.allocUnsafe(Math.max(this.segmentMaxBytes + 64 * 1024, reader.buf.length * 2));
-        reader.buf.copy(grown, 0, 0, length);
-        reader.buf = grown;
-      }
-      const n = await this.fs.read(fd, reader.buf, length, reader.buf.length - length, length);
-      if (n === 0) return length;
-      length += n;
-    }
-  }
-
-  private async loadSegment(no: number, buf: Buffer, fd: number, last: boolean): Promise<Segment> {
+  /**
+   * Reads and applies one segment a piece at a time, through two buffers: while the records of one piece are
+   * parsed, the next piece is already being read (on libuv's threadpool), so the open waits for the disk only
+   * at the first read of a segment. A piece ends at its last newline; the cut line moves to the front of the
+   * next buffer, which grows only for a line longer than itself.
+   */
+  private async loadSegment(no: number, fd: number, last: boolean, reader: ReadBuffers): Promise<Segment> {
     const path = this.segmentPath(no);
-    const segment: Segment = { no, path, size: buf.length, records: 0, lastSeq: this.table.head() };
+    const segment: Segment = { no, path, size: 0, records: 0, lastSeq: this.table.head() };
     let rejected = 0;
-    const { goodEnd, corrupt } = scanSegment(buf, (record) => {
+    const scanner = new SegmentScanner((record) => {
       segment.records++;
       if (!this.applyRecord(record)) rejected++;
     });
+    let length = await this.fs.read(fd, reader.current, 0, reader.current.length, 0);
+    let position = length; // file offset just past the bytes read
+    let pending = 0; // bytes after the last newline once the file is read: a torn tail
+    while (length > 0) {
+      const buf = reader.current;
+      const complete = buf.lastIndexOf(NEWLINE, length - 1) + 1;
+      const cut = length - complete;
+      if (cut >= reader.spare.length) reader.spare = Buffer.allocUnsafe(Math.max(reader.spare.length, cut) * 2);
+      const next = reader.spare;
+      buf.copy(next, 0, complete, length);
+      const ahead = this.fs.read(fd, next, cut, next.length - cut, position);
+      ahead.catch(noop); // awaited below; this only keeps a failure during the scan from going unhandled
+      scanner.scan(buf, complete);
+      segment.size += complete;
+      const n = await ahead;
+      reader.spare = buf;
+      reader.current = next;
+      position += n;
+      length = cut + n;
+      if (n === 0) {
+        pending = cut;
+        break;
+      }
+    }
+    const { goodEnd, corrupt } = scanner.finish(pending);
+    segment.size += pending;
     this.skippedOnOpen += corrupt + rejected;
     segment.lastSeq = this.table.head();
-    if (last && goodEnd < buf.length) {
+    if (last && goodEnd < segment.size) {
       // A torn tail: the write that was cut short was never acknowledged, so dropping it loses nothing. Cut it
       // off now, or the next record would be glued to the fragment and lost with it.
       await this.fs.ftruncate(fd, goodEnd);

@@ -43,24 +43,45 @@ export interface ScanResult {
 /**
  * Walks the lines of one segment, calling `onRecord` for each intact record. A line without a newline, with
  * a bad CRC, bad JSON or an unknown shape is corrupt: skipped and counted, never fatal.
+ *
+ * The segment comes in pieces, so opening the log never holds a whole segment in memory: `scan` takes the
+ * bytes read so far and consumes the complete lines among them; the caller keeps the rest (a line the read
+ * cut) in front of the next piece. `finish` counts what never got its newline as one torn line.
  */
-export function scanSegment(buf: Buffer, onRecord: (record: LogRecord) => void): ScanResult {
-  let pos = 0;
-  let goodEnd = 0;
-  let corrupt = 0;
-  while (pos < buf.length) {
-    const nl = buf.indexOf(NEWLINE, pos);
-    const end = nl === -1 ? buf.length : nl;
-    const record = nl === -1 ? undefined : decodeLine(buf, pos, end);
-    if (record) {
-      onRecord(record);
-      goodEnd = end + 1;
-    } else {
-      corrupt++;
-    }
-    pos = end + 1;
+export class SegmentScanner {
+  private readonly onRecord: (record: LogRecord) => void;
+  /** File offset of the next byte `scan` sees. */
+  private offset = 0;
+  private goodEnd = 0;
+  private corrupt = 0;
+
+  constructor(onRecord: (record: LogRecord) => void) {
+    this.onRecord = onRecord;
   }
-  return { goodEnd, corrupt };
+
+  /** Scans the complete lines of `buf[0, length)`, the segment's next bytes; returns how many bytes it consumed. */
+  scan(buf: Buffer, length: number): number {
+    let pos = 0;
+    while (pos < length) {
+      const nl = buf.indexOf(NEWLINE, pos);
+      if (nl === -1 || nl >= length) break;
+      const record = decodeLine(buf, pos, nl);
+      if (record) {
+        this.onRecord(record);
+        this.goodEnd = this.offset + nl + 1;
+      } else {
+        this.corrupt++;
+      }
+      pos = nl + 1;
+    }
+    this.offset += pos;
+    return pos;
+  }
+
+  /** Ends the segment; `unterminated` bytes after the last newline make one torn line. */
+  finish(unterminated: number): ScanResult {
+    return { goodEnd: this.goodEnd, corrupt: this.corrupt + (unterminated > 0 ? 1 : 0) };
+  }
 }
 
 export function decodeLine(buf: Buffer, start: number, end: number): LogRecord | undefined {

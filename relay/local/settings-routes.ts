@@ -115,17 +115,17 @@ export function settingsRoutes(options: SettingsRoutesOptions): Record<string, H
     for (const key of ['server', 'clientId'] as const) {
       const value = update[key];
       if (value === undefined) continue;
-      if (value === null) s.delete(key);
-      else s.set(key, value);
+      if (value === null) await s.delete(key);
+      else await s.set(key, value);
     }
     let apiKeyStorage: 'plain' | 'encrypted' | undefined;
     if (update.apiKey !== undefined) {
       if (options.saveApiKey) {
         apiKeyStorage = await options.saveApiKey(update.apiKey);
       } else if (update.apiKey === null) {
-        s.delete('apiKey');
+        await s.delete('apiKey');
       } else {
-        s.set('apiKey', update.apiKey);
+        await s.set('apiKey', update.apiKey);
         apiKeyStorage = 'plain';
       }
     }

@@ -2,6 +2,7 @@
 // (offline for the network, unauthorized for a refused key — no retries —, reconnecting otherwise) and a
 // message a user can act on. Pure: it only reads what the attempt saw (DESIGN.md "Failure behaviour").
 import { describeError, isNetworkErrorCode, networkErrorCode, RedirectError } from './errors.js';
+import type { StreamResponse } from './http-fetch.js';
 import type { ServerUrl } from './server-url.js';
 import type { StreamErrorCode } from './stream-status.js';
 
@@ -72,7 +73,7 @@ export function classifyFailure(a: AttemptOutcome, url: Pick<ServerUrl, 'origin'
 }
 
 /** Up to `max` characters of a body, then the socket is released. */
-export async function readSome(res: Response, max: number): Promise<string> {
+export async function readSome(res: Pick<StreamResponse, 'body'>, max: number): Promise<string> {
   if (!res.body) return '';
   const reader = res.body.getReader();
   const decoder = new TextDecoder();

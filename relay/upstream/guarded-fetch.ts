@@ -9,30 +9,50 @@
 // either leaks the header or silently drops it.
 //
 // Node's fetch (undici) returns the real 3xx response for `redirect: 'manual'`, Location included; a browser
-// would return an opaque one, but this file runs in Node only (relay/ never runs in a renderer).
+// would return an opaque one, but this file runs in Node only (relay/ never runs in a renderer). The push
+// stream passes its own smaller transport (http-fetch.ts), which never follows redirects either. Headers are
+// kept as a plain lower-cased record, not a `Headers`: that global is undici's, and touching it loads undici.
 import { RedirectError } from './errors.js';
 
 export type FetchFn = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
-export interface GuardedFetchOptions {
+/** What the guard reads of a response: status, Location, and a body to release. A fetch Response has it. */
+export interface GuardedResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: { cancel(): Promise<void> } | null;
+}
+
+/** The request fields the guard reads or sets. */
+export interface GuardedInit {
+  method?: string;
+  headers?: unknown;
+  body?: unknown;
+  redirect?: string;
+}
+
+export interface GuardedFetchOptions<R extends GuardedResponse = Response, I extends GuardedInit = RequestInit> {
   /** The only origin that ever receives the token, e.g. `https://api.pact.place`. */
   origin: string;
   /** Read at every request, so a new key takes effect without rebuilding anything. */
   token: () => string | undefined;
   /** The underlying fetch (tests inject one that counts requests). Default: globalThis.fetch. */
-  fetch?: FetchFn;
+  fetch?: (input: string | URL, init?: I) => Promise<R>;
   /** Same-origin redirects followed per request. Default 3. */
   maxRedirects?: number;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-export function createGuardedFetch(options: GuardedFetchOptions): FetchFn {
+export function createGuardedFetch<R extends GuardedResponse = Response, I extends GuardedInit = RequestInit>(
+  options: GuardedFetchOptions<R, I>,
+): (input: string | URL, init?: I) => Promise<R> {
   const origin = new URL(options.origin).origin;
   const maxRedirects = options.maxRedirects ?? 3;
-  const baseFetch: FetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  // Without a fetch of their own, R and I are fetch's Response and RequestInit (the defaults).
+  const baseFetch = options.fetch ?? ((input: string | URL, init?: I) => globalThis.fetch(input, init as RequestInit) as Promise<unknown> as Promise<R>);
 
-  return async (input, init = {}) => {
+  return async (input, init = {} as I) => {
     let url = new URL(input instanceof URL ? input.href : input);
     if (url.origin !== origin) {
       // A caller bug, not a server's doing: refuse rather than send the token somewhere unexpected.
@@ -40,12 +60,12 @@ export function createGuardedFetch(options: GuardedFetchOptions): FetchFn {
     }
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
-    const headers = new Headers(init.headers);
+    const headers = headerRecord(init.headers);
     for (let hops = 0; ; hops++) {
       const token = options.token();
-      if (token) headers.set('authorization', `Bearer ${token}`);
+      if (token) headers.authorization = `Bearer ${token}`;
       // A body that is a stream cannot be sent twice; the relay only sends strings (JSON-RPC messages).
-      const response = await baseFetch(url, { ...init, method, body, headers, redirect: 'manual' });
+      const response = await baseFetch(url, { ...init, method, body, headers: { ...headers }, redirect: 'manual' });
       const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
       if (location === null) return response;
       await response.body?.cancel().catch(() => undefined);
@@ -74,12 +94,26 @@ export function createGuardedFetch(options: GuardedFetchOptions): FetchFn {
       if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
         if (method !== 'GET' && method !== 'HEAD') method = 'GET';
         body = undefined;
-        headers.delete('content-type');
-        headers.delete('content-length');
+        delete headers['content-type'];
+        delete headers['content-length'];
       }
       url = target;
     }
   };
+}
+
+/** Request headers (a record, `[name, value]` pairs or a Headers object) as a record with lower-case names. */
+function headerRecord(init: unknown): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  const add = (name: string, value: string) => {
+    const key = name.toLowerCase();
+    out[key] = Object.hasOwn(out, key) ? `${out[key]}, ${value}` : value;
+  };
+  if (init === undefined || init === null) return out;
+  if (Array.isArray(init)) for (const [name, value] of init as [string, string][]) add(name, value);
+  else if (typeof (init as Headers).forEach === 'function') (init as Headers).forEach((value, name) => add(name, value));
+  else for (const [name, value] of Object.entries(init as Record<string, string>)) add(name, String(value));
+  return out;
 }
 
 /** A URL for messages: origin and path, never userinfo, query or fragment. */

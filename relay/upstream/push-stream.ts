@@ -23,8 +23,10 @@ import type { EventSource, IncomingEvent, Inbox, StoredEvent } from '../inbox/ty
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { describeError, redact } from './errors.js';
 import { decodeFrame, isMalformed, MalformedCounter } from './frame-decoder.js';
-import { createGuardedFetch, type FetchFn } from './guarded-fetch.js';
+import { createGuardedFetch } from './guarded-fetch.js';
+import { httpFetch, type StreamFetch, type StreamResponse } from './http-fetch.js';
 import { toServerUrl, type ServerUrl } from './server-url.js';
+import { VERSION } from '../core/version.js';
 import { classifyFailure, readSome, type AttemptOutcome, type Failure } from './failure.js';
 import { systemClock, type Clock, type PushState, type PushStreamStatus, type StreamError, type LagRecord } from './stream-status.js';
 
@@ -41,7 +43,8 @@ export interface PushStreamOptions {
   inbox: Pick<Inbox, 'append' | 'resumeCursor' | 'raiseResumeCursor'>;
   /** The server's heartbeat period; no frame for 2.5× this means the stream is dead. Default 15 000. */
   heartbeatMs?: number;
-  fetch?: FetchFn;
+  /** The transport; a global-fetch-shaped function fits too. Default: node:http/https (http-fetch.ts). */
+  fetch?: StreamFetch;
   clock?: Clock;
   /** Uniform in [0, 1), for backoff jitter. */
   random?: () => number;
@@ -53,6 +56,8 @@ export interface PushStreamOptions {
    */
   maxQueuedEvents?: number;
 }
+
+const USER_AGENT = `push-relay/${VERSION} (node ${process.versions.node})`;
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** DESIGN.md "Failure behaviour": no frame for 2.5 heartbeats → treat the stream as dead. */
@@ -99,7 +104,7 @@ export class PushStream {
   readonly #o: PushStreamOptions;
   readonly #clock: Clock;
   readonly #log: (line: string) => void;
-  readonly #fetch: FetchFn;
+  readonly #fetch: StreamFetch;
   readonly #backoff: Backoff;
   readonly #heartbeatMs: number;
   readonly #maxQueued: number;
@@ -157,7 +162,7 @@ export class PushStream {
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#maxQueued = Math.max(1, options.maxQueuedEvents ?? 1000);
     this.#backoff = new Backoff({ ...options.backoff, random: options.random ?? Math.random });
-    this.#fetch = createGuardedFetch({ origin: this.url.origin, token: () => this.#apiKey, fetch: options.fetch });
+    this.#fetch = createGuardedFetch({ origin: this.url.origin, token: () => this.#apiKey, fetch: options.fetch ?? httpFetch });
   }
 
   // ── control ────────────────────────────────────────────────────────────────────────────────────────────
@@ -317,11 +322,12 @@ export class PushStream {
   }
 
   async #fetchFor(attempt: Attempt, cursor: number | undefined, input: string | URL, init: EventSourceFetchInit): Promise<FetchLikeResponse> {
-    const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-store' };
+    // A user-agent names us to the server's logs (node:http sends none of its own, unlike fetch).
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-store', 'user-agent': USER_AGENT };
     if (cursor !== undefined) headers['last-event-id'] = String(cursor);
-    let res: Response;
+    let res: StreamResponse;
     try {
-      res = await this.#fetch(input, { method: 'GET', headers, signal: init.signal as AbortSignal | undefined, cache: 'no-store' });
+      res = await this.#fetch(input, { method: 'GET', headers, signal: init.signal as AbortSignal | undefined });
     } catch (err) {
       attempt.fetchError = err;
       throw err;

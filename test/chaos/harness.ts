@@ -10,7 +10,7 @@ import type { InboxFs } from '../../relay/inbox/fs.js';
 import type { EventSource } from '../../relay/inbox/types.js';
 import { PUSH_ENDPOINT } from '../../relay/protocol/tools.js';
 import { ControlClient } from '../../relay/upstream/control-client.js';
-import type { FetchFn } from '../../relay/upstream/guarded-fetch.js';
+import { httpFetch, type StreamFetch } from '../../relay/upstream/http-fetch.js';
 import { PushStream, type Clock, type PushState, type PushStreamOptions, type PushStreamStatus } from '../../relay/upstream/push-stream.js';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -166,7 +166,8 @@ export interface RigOptions {
   clock?: Clock;
   fs?: InboxFs;
   backoff?: PushStreamOptions['backoff'];
-  fetch?: FetchFn;
+  /** Default: the transport the relay ships with (PushStream's default). */
+  fetch?: StreamFetch;
 }
 
 export async function startRig(o: RigOptions): Promise<Rig> {
@@ -174,7 +175,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
   const attemptTimes: number[] = [];
   const logs: string[] = [];
   const states: PushState[] = [];
-  const base = o.fetch ?? globalThis.fetch;
+  const base = o.fetch ?? httpFetch;
   const stream = new PushStream({
     server: o.url,
     apiKey: o.apiKey,

@@ -44,13 +44,13 @@ describe('ApiKeyVault', () => {
     expect(JSON.parse(file)).toMatchObject({ apiKeyEncrypted: expect.any(String) });
     expect(JSON.parse(file).apiKey).toBeUndefined();
     expect(await vault.load()).toEqual({ key: KEY, shouldReEncrypt: false });
-    // The daemon reads the same file through conf + zod and sees the encrypted key (it cannot decrypt it).
+    // The daemon reads the same file (relay/config/settings.ts, zod) and sees the encrypted key (it cannot decrypt it).
     expect(openSettings(dir).read()).toMatchObject({ apiKeyEncrypted: JSON.parse(file).apiKeyEncrypted });
   });
 
   it('replaces a plain apiKey left by a headless setup once an encrypted one is saved', async () => {
     const dir = await home();
-    openSettings(dir).set('apiKey', 'pact_old_plain_key');
+    await openSettings(dir).set('apiKey', 'pact_old_plain_key');
     const vault = new ApiKeyVault({ safeStorage: new FakeSafeStorage(), platform: 'darwin', store: openTraySettings(confFactory, dir) });
     await vault.save(KEY);
     const file = readFileSync(join(dir, 'settings.json'), 'utf8');

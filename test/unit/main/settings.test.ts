@@ -1,5 +1,5 @@
 // electron-store on the daemon's file: same path, a schema derived from the relay's zod schema, defaults
-// for the tray's own key, and a file the daemon (conf + zod) keeps reading.
+// for the tray's own key, and a file the daemon (relay/config/settings.ts + zod) keeps reading.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ async function home(): Promise<string> {
 describe('tray settings (electron-store over conf)', () => {
   it('is <home>/settings.json, mode 0600, with the tray defaults written next to the daemon’s keys', async () => {
     const dir = await home();
-    openSettings(dir).set('server', 'https://api.pact.place');
+    await openSettings(dir).set('server', 'https://api.pact.place');
     const settings = openTraySettings(confFactory, dir);
     expect(settings.path).toBe(join(dir, 'settings.json'));
     expect(statSync(settings.path).mode & 0o777).toBe(0o600);

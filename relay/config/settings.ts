@@ -47,7 +47,7 @@ export interface SettingsStore {
   readonly path: string;
 }
 
-/** Opens `<home>/settings.json` (created on first write). Throws SettingsError for invalid content. */
+/** `<home>/settings.json` (created on first write). `read()` throws SettingsError for invalid content, each time. */
 export function openSettings(home: string): SettingsStore {
   const path = join(home, 'settings.json');
   const load = (): Record<string, unknown> => {
@@ -71,7 +71,6 @@ export function openSettings(home: string): SettingsStore {
     }
     return value as Record<string, unknown>;
   };
-  load(); // an unreadable file fails here, as conf's constructor did
   const read = (): Settings => {
     const parsed = SettingsSchema.safeParse(load());
     if (!parsed.success) {

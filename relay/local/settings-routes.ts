@@ -53,13 +53,7 @@ export type SettingsUpdate = z.infer<typeof SettingsUpdateSchema>;
 
 export function settingsRoutes(options: SettingsRoutesOptions): Record<string, Handler> {
   const env = options.env ?? process.env;
-  const store = () => {
-    try {
-      return openSettings(options.home);
-    } catch (err) {
-      throw new HttpError(500, 'invalid_settings', (err as Error).message);
-    }
-  };
+  const store = () => openSettings(options.home);
   const read = (s: ReturnType<typeof store>): Settings => {
     try {
       return s.read();

@@ -115,19 +115,18 @@ export abstract class BaseInbox implements Inbox {
   }
 
   async ack(name: string, upToSeq: number): Promise<ConsumerState> {
-    this.assertOpen();
-    const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions(), this.clock());
-    const moved = this.consumers.ack(record, upToSeq, this.table.head());
-    const settled = this.settle(record);
-    await this.persistConsumers(created || moved || settled);
-    this.expire();
-    return this.state(name, record);
+    return this.acknowledge(name, (record, head) => this.consumers.ack(record, upToSeq, head));
   }
 
   async ackEvents(name: string, seqs: readonly number[]): Promise<ConsumerState> {
+    return this.acknowledge(name, (record, head) => this.consumers.ackEach(record, seqs, head));
+  }
+
+  /** Both acks: create the consumer if new, `mark` what is acked, raise the floor, save what changed. */
+  private async acknowledge(name: string, mark: (record: ConsumerRecord, head: number) => boolean): Promise<ConsumerState> {
     this.assertOpen();
     const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions(), this.clock());
-    const marked = this.consumers.ackEach(record, seqs, this.table.head());
+    const marked = mark(record, this.table.head());
     const settled = this.settle(record);
     await this.persistConsumers(created || marked || settled);
     this.expire();

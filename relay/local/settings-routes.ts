@@ -121,7 +121,7 @@ export function settingsRoutes(options: SettingsRoutesOptions): Record<string, H
       message: !changed
         ? 'Nothing to change.'
         : waiting.length > 0
-          ? `Saved. ${waiting.join(' and ')} ${waiting.length === 1 ? 'is' : 'are'} set on this relay's command line or environment, which take precedence: the saved value is used when the relay starts without them.`
+          ? `Saved. ${waiting.join(' and ')} ${waiting.length === 1 ? 'is' : 'are'} set on this relay's command line or environment, which take precedence: the saved value is used once the relay restarts without them.`
           : prepared.message,
       ...(storage === 'plain' && typeof update.apiKey === 'string'
         ? { warning: `The API key is stored in plain text in ${store.path} (readable only by you: mode 0600).` }

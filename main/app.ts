@@ -7,15 +7,16 @@
 //   2. single-instance lock: a second launch quits and the first shows its inbox;
 //   3. after `ready`: decrypt the key (read-only), start the relay — it takes the home's instance lock, so a
 //      daemon that owns the home is found here (we refuse, naming its pid; see `ownedByAnother`);
-//   4. only then open settings for writing (electron-store): one writer per file.
+//   4. only then open settings for writing: the relay opens its settings store over electron-store once it
+//      holds the lock, and the tray writes through that store (one writer per file, one write path).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homePaths, resolveHome } from '../relay/config/home.js';
 import { InstanceLockedError, type RelayInfo } from '../relay/config/instance.js';
-import { openSettings } from '../relay/config/settings.js';
+import { openSettings, type SettingsStore } from '../relay/config/settings.js';
 import type { RelayOptions } from '../relay/core/relay.js';
 import type { Inbox } from '../relay/inbox/types.js';
-import { settingsRoutes } from '../relay/local/settings-routes.js';
+import type { KeyWriter } from '../relay/local/settings-routes.js';
 import type { NotificationService } from '../relay/notify/service.js';
 import { HttpError } from '../relay/util/http.js';
 import { createLogger, type Logger } from '../relay/util/log.js';
@@ -26,7 +27,7 @@ import { createLoginItem, type LoginItem } from './login-item.js';
 import { buildMenu, type MenuAction } from './menu-model.js';
 import { ElectronNotifier } from './notifier.js';
 import { ApiKeyVault, readOnlyKeyStore, SecretStorageError, type SecretStorageStatus } from './secrets.js';
-import { openTraySettings, type StoreFactory, type TraySettings } from './settings.js';
+import { electronStoreBackend, TraySettings, type StoreFactory } from './settings.js';
 import { claimSingleInstance } from './single-instance.js';
 import { TrayController } from './tray.js';
 import { trayView, type TrayStatusInput } from './tray-state.js';
@@ -45,6 +46,8 @@ export interface HostedRelay {
     readonly inbox: Pick<Inbox, 'recent' | 'readSince' | 'head' | 'onAppend'>;
   };
   readonly notifications?: Pick<NotificationService, 'pause' | 'resume' | 'status'>;
+  /** The relay's settings store (over electron-store): the tray writes its own keys through it. */
+  readonly settings: SettingsStore;
   close(): Promise<void>;
 }
 
@@ -257,10 +260,11 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
 
   // The key: decrypted from settings (read-only until we hold the home's lock). The environment wins, as
   // it does for the daemon.
+  const settingsBackend = (dir: string) => electronStoreBackend(options.createStore, dir);
   let apiKey: string | undefined;
   let reEncrypt = false;
   try {
-    const stored = openSettings(home).read();
+    const stored = openSettings(home, settingsBackend(home)).read();
     if (!env.PUSH_RELAY_API_KEY && stored.apiKeyEncrypted) {
       const loaded = await new ApiKeyVault({ safeStorage: electron.safeStorage, platform, store: readOnlyKeyStore(stored.apiKeyEncrypted) }).load();
       apiKey = loaded?.key;
@@ -280,8 +284,10 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
       apiKey,
       log,
       notify: notifier,
-      // The settings page's key goes through safeStorage, never into settings.json as plain text.
-      extraRoutes: settingsRoutes({ home, env, saveApiKey: (key) => saveApiKey(key) }),
+      // The relay's own Settings route over the relay's own store, kept in electron-store; the page's key goes
+      // through safeStorage, never into settings.json as plain text.
+      settingsBackend,
+      writeKey: (key) => writeKey(key),
     });
   } catch (err) {
     if (err instanceof InstanceLockedError) {
@@ -300,7 +306,7 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
   }
 
   lastSeen = relay.core.inbox.head();
-  const settings = (owned.settings = openTraySettings(options.createStore, home));
+  const settings = (owned.settings = new TraySettings(relay.settings));
   const vault = (owned.vault = new ApiKeyVault({ safeStorage: electron.safeStorage, platform, store: settings, log: (level, l) => log[level](l) }));
   const secretStorage = (owned.secretStorage = await vault.status());
   settings.setSecretStorage(secretStorage);
@@ -336,10 +342,11 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
   log.info(`tray app ready: relay on ${relay.url} (home ${home})`);
   return handle();
 
-  async function saveApiKey(key: string | null): Promise<'encrypted'> {
+  async function writeKey(key: string | null): ReturnType<KeyWriter> {
     if (!owned.vault) throw new HttpError(503, 'not_ready', 'the app is still starting; try again in a moment');
     try {
-      return await owned.vault.save(key);
+      const apiKeyEncrypted = key === null ? null : await owned.vault.encrypt(key);
+      return { patch: { apiKeyEncrypted, apiKey: null }, storage: 'encrypted' };
     } catch (err) {
       if (err instanceof SecretStorageError) throw new HttpError(409, err.code, err.message);
       throw err;

@@ -27,13 +27,11 @@ export interface SecretStorageStatus {
   warning: string | null;
 }
 
-/** Where the encrypted key lives (settings.json through electron-store). */
+/** Where the encrypted key lives (settings.json, through the relay's settings store). */
 export interface EncryptedKeyStore {
   getEncrypted(): string | undefined;
-  setEncrypted(value: string): void;
-  deleteEncrypted(): void;
-  /** A plain `apiKey` left by the headless daemon's setup: removed once an encrypted one is saved. */
-  deletePlain(): void;
+  /** Stores the encrypted key (`null` removes it); any plain `apiKey` left by a headless setup goes with it. */
+  saveEncrypted(value: string | null): void;
 }
 
 export const BASIC_TEXT_WARNING =
@@ -74,19 +72,21 @@ export class ApiKeyVault {
 
   /** Encrypts and stores `key` (null removes it, plain copies included). Throws SecretStorageError when the OS cannot encrypt: nothing is written then. */
   async save(key: string | null): Promise<'encrypted'> {
-    if (key === null) {
-      this.#o.store.deleteEncrypted();
-      this.#o.store.deletePlain();
-      return 'encrypted';
-    }
+    this.#o.store.saveEncrypted(key === null ? null : await this.encrypt(key));
+    return 'encrypted';
+  }
+
+  /**
+   * `key` encrypted for settings' `apiKeyEncrypted` (base64), written by the caller (the Settings route writes it
+   * with the rest of its change, in one write). Throws SecretStorageError when the OS cannot encrypt.
+   */
+  async encrypt(key: string): Promise<string> {
     if (!(await this.#available())) throw new SecretStorageError('encryption_unavailable', UNAVAILABLE_MESSAGE);
     const { safeStorage } = this.#o;
     const encrypted = safeStorage.encryptStringAsync ? await safeStorage.encryptStringAsync(key) : safeStorage.encryptString(key);
-    this.#o.store.setEncrypted(Buffer.from(encrypted).toString('base64'));
-    this.#o.store.deletePlain();
     const status = await this.status();
     if (status.warning) this.#o.log?.('warn', status.warning);
-    return 'encrypted';
+    return Buffer.from(encrypted).toString('base64');
   }
 
   /**
@@ -130,5 +130,5 @@ export function readOnlyKeyStore(encrypted: string | undefined): EncryptedKeySto
   const refuse = () => {
     throw new Error('settings are read-only until the relay holds the home lock');
   };
-  return { getEncrypted: () => encrypted || undefined, setEncrypted: refuse, deleteEncrypted: refuse, deletePlain: refuse };
+  return { getEncrypted: () => encrypted || undefined, saveEncrypted: refuse };
 }

@@ -1,16 +1,15 @@
-// Settings in the tray: electron-store (thin over conf) on THE SAME file the daemon reads and writes in conf’s format,
-// `<home>/settings.json`. The JSON schema comes from the relay's zod schema (relay/config/settings.ts), so
-// both processes accept and refuse the same values, plus the one key only the tray writes: `secretStorage`.
-// One writer: the tray opens this store only once it holds the home's instance lock (after startRelay).
-import { z } from 'zod';
-import { SettingsSchema } from '../relay/config/settings.js';
+// Settings in the tray: electron-store (thin over conf) is the storage backend of THE relay settings store
+// (relay/config/settings.ts) on the same `<home>/settings.json` the daemon uses. The tray never validates or
+// writes on its own: the store validates with its one zod schema and writes through its one path, and the relay
+// core serves the one Settings route over it. electron-store gets no schema and no defaults, so it neither
+// validates a second time (ajv) nor writes when opened; it is opened once the relay holds the home's lock.
+import { resolve } from 'node:path';
+import type { SettingsBackend, SettingsStore } from '../relay/config/settings.js';
 import type { EncryptedKeyStore, SecretStorageStatus } from './secrets.js';
 
 /** The part of a conf / electron-store instance the tray uses. */
 export interface ConfLike {
-  get(key: string): unknown;
-  set(key: string, value: unknown): void;
-  delete(key: string): void;
+  store: Record<string, unknown>;
   readonly path: string;
 }
 
@@ -18,8 +17,6 @@ export interface TrayStoreOptions {
   /** electron-store's `name` (conf's `configName`): settings.json. */
   name: 'settings';
   cwd: string;
-  schema: Record<string, Record<string, unknown>>;
-  defaults: Record<string, unknown>;
   configFileMode: number;
   /** An invalid file is an error to show, never a reason to wipe the person's settings. */
   clearInvalidConfig: false;
@@ -27,32 +24,29 @@ export interface TrayStoreOptions {
 
 export type StoreFactory = (options: TrayStoreOptions) => ConfLike;
 
-export const SecretStorageFlagSchema = z.object({
-  backend: z.string(),
-  available: z.boolean(),
-  warning: z.string().nullable(),
-});
-
-/** Defaults of the tray's own keys (the shared keys have none: unset means the daemon's defaults). */
-export const TRAY_DEFAULTS = {
-  secretStorage: { backend: 'unknown', available: false, warning: null },
-} satisfies Record<string, unknown>;
-
-export function trayStoreSchema(): TrayStoreOptions['schema'] {
-  const shared = z.toJSONSchema(SettingsSchema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, Record<string, unknown>> };
-  const own = z.toJSONSchema(SecretStorageFlagSchema, { io: 'input' }) as Record<string, unknown>;
-  delete own.$schema;
-  return { ...shared.properties, secretStorage: own };
-}
-
 export function trayStoreOptions(home: string): TrayStoreOptions {
-  return { name: 'settings', cwd: home, schema: trayStoreSchema(), defaults: TRAY_DEFAULTS, configFileMode: 0o600, clearInvalidConfig: false };
+  return { name: 'settings', cwd: home, configFileMode: 0o600, clearInvalidConfig: false };
 }
 
-export class TraySettings implements EncryptedKeyStore {
-  readonly #store: ConfLike;
+/** electron-store as the settings store's backend; created on first use, so a broken file surfaces as a SettingsError. */
+export function electronStoreBackend(factory: StoreFactory, home: string): SettingsBackend {
+  let store: ConfLike | undefined;
+  const open = () => (store ??= factory(trayStoreOptions(home)));
+  return {
+    // conf names the file `<cwd>/<name>.json`, the same path the daemon uses.
+    path: resolve(home, 'settings.json'),
+    load: () => open().store,
+    save(value) {
+      open().store = value;
+    },
+  };
+}
 
-  constructor(store: ConfLike) {
+/** What the tray itself keeps in settings: the encrypted key and the secret-storage flag, through the relay's store. */
+export class TraySettings implements EncryptedKeyStore {
+  readonly #store: SettingsStore;
+
+  constructor(store: SettingsStore) {
     this.#store = store;
   }
 
@@ -61,27 +55,15 @@ export class TraySettings implements EncryptedKeyStore {
   }
 
   getEncrypted(): string | undefined {
-    const v = this.#store.get('apiKeyEncrypted');
-    return typeof v === 'string' && v !== '' ? v : undefined;
+    return this.#store.read().apiKeyEncrypted || undefined;
   }
 
-  setEncrypted(value: string): void {
-    this.#store.set('apiKeyEncrypted', value);
-  }
-
-  deleteEncrypted(): void {
-    this.#store.delete('apiKeyEncrypted');
-  }
-
-  deletePlain(): void {
-    this.#store.delete('apiKey');
+  saveEncrypted(value: string | null): void {
+    // A plain `apiKey` left by a headless setup goes once an encrypted one is saved (and with it when removed).
+    this.#store.update({ apiKeyEncrypted: value, apiKey: null });
   }
 
   setSecretStorage(status: SecretStorageStatus): void {
-    this.#store.set('secretStorage', { backend: status.backend, available: status.available, warning: status.warning });
+    this.#store.update({ secretStorage: { backend: status.backend, available: status.available, warning: status.warning } });
   }
-}
-
-export function openTraySettings(factory: StoreFactory, home: string): TraySettings {
-  return new TraySettings(factory(trayStoreOptions(home)));
 }

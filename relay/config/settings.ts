@@ -1,15 +1,24 @@
-// The settings file (`<home>/settings.json`), shared with the tray app, which keeps it through electron-store
-// (conf). Reading is a JSON.parse and a zod check, at start; writing goes through `conf` itself (atomic write,
-// conf's format, mode 0600), loaded only when something is written — from the Settings page. conf brings ajv,
-// ajv-formats and semver: 45–60 ms and ~6 MB of every daemon start when it was loaded to read (measured).
-// Validation is zod, once, at start: the same schema the UI uses, with messages a person can act on.
-import { readFileSync } from 'node:fs';
+// The settings store: ONE schema (zod) and ONE write path for `<home>/settings.json`, shared by the daemon and
+// the tray app. Only the storage backend differs: the daemon keeps the file itself (relay/config/settings-file.ts),
+// the tray keeps it through electron-store (main/settings.ts). Both read and write through `SettingsStore`, so
+// a value one accepts the other accepts, and every refusal names the field in the schema's words (STYLE.md
+// "Normalize options in one place": validate once, fail like conf's "`foo` must be string").
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../inbox/types.js';
 import { NotificationSettingsSchema } from '../notify/settings.js';
+import { refuseSymlink, settingsFile, SettingsFileError, type SettingsBackend } from './settings-file.js';
+
+export type { SettingsBackend } from './settings-file.js';
 
 export const DEFAULT_LOCAL_PORT = 47831;
+
+/** Written by the tray app after start: which OS secret store protects `apiKeyEncrypted`, for the UI to show. */
+export const SecretStorageFlagSchema = z.object({
+  backend: z.string(),
+  available: z.boolean(),
+  warning: z.string().nullable(),
+});
 
 export const SettingsSchema = z.object({
   /** Push server base URL; unset means demo mode against the embedded reference server. */
@@ -32,75 +41,81 @@ export const SettingsSchema = z.object({
     .optional(),
   /** Notification policy: schema, defaults and rules in relay/notify/settings.ts. */
   notifications: NotificationSettingsSchema.optional(),
+  secretStorage: SecretStorageFlagSchema.optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
+/** A change: a value sets a key, `null` removes it, a missing key stays as it is. */
+export type SettingsPatch = { [K in keyof Settings]?: Settings[K] | null };
 
 export class SettingsError extends Error {
   readonly code = 'invalid_settings';
+  /** Each offending key (`notifications.maxPerMinute`) with the schema's words, when values are to blame. */
+  readonly issues: readonly { field: string; message: string }[];
+  constructor(message: string, issues: readonly { field: string; message: string }[] = []) {
+    super(message);
+    this.issues = issues;
+  }
 }
 
 export interface SettingsStore {
-  read(): Settings;
-  /** Validates the value, then writes it (through conf, loaded on first write). */
-  set<K extends keyof Settings>(key: K, value: Settings[K]): Promise<void>;
-  delete(key: keyof Settings): Promise<void>;
   readonly path: string;
+  /** The stored settings, validated. Throws SettingsError naming each bad field. */
+  read(): Settings;
+  /** What `update(patch)` would store, validated; nothing is written. Throws SettingsError. */
+  preview(patch: SettingsPatch): Settings;
+  /** The one write path: merges `patch` into what is stored, validates the whole, writes it. Throws SettingsError. */
+  update(patch: SettingsPatch): Settings;
 }
 
-/** `<home>/settings.json` (created on first write). `read()` throws SettingsError for invalid content, each time. */
-export function openSettings(home: string): SettingsStore {
-  const path = join(home, 'settings.json');
+/** The settings of `home`: `<home>/settings.json` through `backend` (default: the file itself). */
+export function openSettings(home: string, backend: SettingsBackend = settingsFile(join(home, 'settings.json'))): SettingsStore {
+  const { path } = backend;
   const load = (): Record<string, unknown> => {
-    let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      return backend.load();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new SettingsError(`cannot read ${path}: ${(err as Error).message}`);
+      if (err instanceof SettingsFileError) throw new SettingsError(err.message);
+      throw new SettingsError(`cannot read ${path}: ${(err as Error).message}; fix the JSON or delete the file`);
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new SettingsError(`cannot read ${home}/settings.json: ${(err as Error).message}; fix the JSON or delete the file`);
-    }
-    // Used as parsed (the schema judges it): copying it with Object.assign would turn an own `__proto__` key
-    // into a prototype.
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new SettingsError(`${path} must hold a JSON object ({ "key": value, … }); fix it or delete the file`);
-    }
-    return value as Record<string, unknown>;
   };
-  const read = (): Settings => {
-    const parsed = SettingsSchema.safeParse(load());
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `"${i.path.join('.')}" ${i.message}`).join('; ');
-      throw new SettingsError(`${path}: ${issues}; fix the value or delete the key`);
+  const validate = (value: Record<string, unknown>, hint: string): Settings => {
+    const parsed = SettingsSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    throw settingsError(parsed.error, `${path}: `, hint);
+  };
+  const merge = (patch: SettingsPatch): Record<string, unknown> => {
+    // Unknown keys stay (a newer version's, conf's `__internal__`); spreading keeps an own `__proto__` as data.
+    const next: Record<string, unknown> = { ...load() };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      if (value === null) delete next[key];
+      else next[key] = value;
     }
-    return parsed.data;
+    return next;
   };
   return {
     path,
-    read,
-    async set(key, value) {
-      if (value === undefined) throw new TypeError('Use `delete()` to clear values');
-      SettingsSchema.shape[key].parse(value);
-      (await writer(home)).set(key, value);
-    },
-    async delete(key) {
-      (await writer(home)).delete(key);
+    read: () => validate(load(), 'fix the value or delete the key'),
+    preview: (patch) => validate(merge(patch), 'nothing was saved'),
+    update(patch) {
+      const next = merge(patch);
+      const settings = validate(next, 'nothing was saved');
+      // Every backend: neither writer may put the key wherever a planted link points.
+      try {
+        refuseSymlink(path);
+        backend.save(next);
+      } catch (err) {
+        throw new SettingsError(err instanceof SettingsFileError ? err.message : `cannot write ${path}: ${(err as Error).message}`);
+      }
+      return settings;
     },
   };
 }
 
-/** conf on `<home>/settings.json`, as electron-store in the tray opens it. */
-async function writer(home: string): Promise<{ set(key: string, value: unknown): void; delete(key: string): void }> {
-  const { default: Conf } = await import('conf');
-  try {
-    return new Conf<Record<string, unknown>>({ cwd: home, configName: 'settings', projectName: 'push-relay', configFileMode: 0o600 });
-  } catch (err) {
-    throw new SettingsError(`cannot read ${home}/settings.json: ${(err as Error).message}; fix the JSON or delete the file`);
-  }
+/** One line per bad field, each named by its key path: `"localPort" Too big: expected number to be <=65535`. */
+export function settingsError(error: z.ZodError, prefix: string, hint: string): SettingsError {
+  const issues = error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+  return new SettingsError(`${prefix}${issues.map((i) => `"${i.field}" ${i.message}`).join('; ')}; ${hint}`, issues);
 }
 
 export function retentionFrom(settings: Settings) {

@@ -1,36 +1,28 @@
 // The relay core, composed: one home dir, one instance lock, one durable inbox, one upstream stream, the
 // control-plane client, and the loopback server. Hosted by `push-relay daemon` and by the tray app.
-import { hostname } from 'node:os';
 import { homePaths, type HomePaths } from '../config/home.js';
 import { acquireInstanceLock, ensureLocalToken, removeRelayJson, writeRelayJson, type InstanceLock } from '../config/instance.js';
-import { openSettings, retentionFrom, type Settings } from '../config/settings.js';
+import { openSettings, retentionFrom, type Settings, type SettingsBackend, type SettingsStore } from '../config/settings.js';
 import { FileInbox } from '../inbox/file-inbox.js';
-import type { EventSource, Inbox } from '../inbox/types.js';
+import type { Inbox } from '../inbox/types.js';
 import type { RelayCore, RelayStatus } from '../local/core.js';
 import type { McpHttpOptions } from '../local/mcp/http-host.js';
 import { lazyMcpHttpHost } from '../local/mcp/lazy-host.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../local/server.js';
+import { settingsRoutes, type KeyWriter } from '../local/settings-routes.js';
+import { uiRoutes } from '../local/ui-routes.js';
 import { NodeNotifierAdapter } from '../notify/node-notifier.js';
 import type { Notifier } from '../notify/notifier.js';
 import { notificationRoutes } from '../notify/routes.js';
 import { NotificationService } from '../notify/service.js';
-import { settingsRoutes } from '../local/settings-routes.js';
-import { uiRoutes } from '../local/ui-routes.js';
-import { startDemoFeed, type DemoFeed } from '../reference-server/demo.js';
-import { DEMO_TENANT, DEMO_TOKEN } from '../reference-server/demo-identity.js';
-// The server module loads the MCP SDK's server side, which only demo mode needs: imported on demand below.
-import type { ReferenceServer } from '../reference-server/server.js';
-import { LazyControlClient } from '../upstream/lazy-control-client.js';
-import { PushStream } from '../upstream/push-stream.js';
 import { normalizeServerUrl } from '../upstream/server-url.js';
-import { tenantIdForKey } from '../upstream/push-stream.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { RelayConfigError } from './errors.js';
+import { LiveUpstream } from './live-upstream.js';
+import { overridden, resolveTarget, targetChange, type TargetOverrides, type UpstreamTarget } from './upstream-target.js';
 import { VERSION } from './version.js';
 
-export const DEMO_CLIENT_SUFFIX = 'demo';
-/** Demo events keep one identity across restarts, whatever port the embedded server gets. */
-const DEMO_SOURCE: EventSource = { server: 'demo:reference-server', tenant: DEMO_TENANT };
+export { DEMO_SOURCE } from './upstream-target.js';
 
 export interface RelayOptions {
   home: string;
@@ -54,6 +46,13 @@ export interface RelayOptions {
   notify?: Notifier | false;
   /** The MCP endpoint at `/mcp` (on by default; `false` leaves it out). */
   mcp?: McpHttpOptions | false;
+  /**
+   * Where settings.json is kept, opened once the instance lock is held (one writer): the file itself by default;
+   * the tray app passes electron-store. Either way it is read and written through the one settings store.
+   */
+  settingsBackend?: (home: string) => SettingsBackend;
+  /** How the Settings page's API key is stored (default: plain `apiKey`); the tray app encrypts it. */
+  writeKey?: KeyWriter;
 }
 
 export interface RunningRelay {
@@ -65,6 +64,8 @@ export interface RunningRelay {
   readonly inboxUrl: string;
   /** Popups: pause/resume/setPolicy for the tray and the UI (also at /v1/notifications*); absent with `notify: false`. */
   readonly notifications?: NotificationService;
+  /** The settings store the relay and its Settings routes use; a host writes through it too. */
+  readonly settings: SettingsStore;
   close(): Promise<void>;
 }
 
@@ -84,10 +85,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     }
   };
   try {
-    const settings: Settings = openSettings(paths.home).read();
-    const configuredServer = options.server || env.PUSH_RELAY_SERVER || settings.server || undefined;
-    const demo = options.demo === true || !configuredServer || configuredServer === 'demo';
-    const clientId = options.clientId ?? settings.clientId ?? defaultClientId();
+    const settingsStore = openSettings(paths.home, options.settingsBackend?.(paths.home));
+    const settings: Settings = settingsStore.read();
+    const overrides: TargetOverrides = { server: options.server, demo: options.demo, clientId: options.clientId, env };
+    // The key the host holds outside settings.json (the tray's decrypted one, then any saved through the page).
+    let heldKey = options.apiKey;
+    const target = resolveTarget(settings, overrides, heldKey);
     const heartbeatMs = options.heartbeatMs ?? settings.heartbeatMs ?? 15_000;
 
     const inbox: Inbox = await FileInbox.open({ dir: paths.inbox, retention: retentionFrom(settings) });
@@ -105,85 +108,25 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       cleanup.push(() => notifications.close());
     }
 
-    let serverUrl: string;
-    let apiKey: string;
-    let source: EventSource;
-    let reference: ReferenceServer | undefined;
-    let feed: DemoFeed | undefined;
-    if (demo) {
-      const { startReferenceServer } = await import('../reference-server/server.js');
-      reference = await startReferenceServer({ port: 0, dataDir: paths.demoServer, tokens: { [DEMO_TOKEN]: DEMO_TENANT }, heartbeatMs });
-      cleanup.push(() => reference?.close());
-      serverUrl = reference.url;
-      apiKey = DEMO_TOKEN;
-      source = DEMO_SOURCE;
-      log.info(`demo mode: embedded reference server at ${reference.url} with generated events`);
-    } else {
-      apiKey = options.apiKey || env.PUSH_RELAY_API_KEY || settings.apiKey || '';
-      if (!apiKey) {
-        throw new RelayConfigError(
-          `no API key for ${configuredServer}: set PUSH_RELAY_API_KEY, or "apiKey" in ${paths.settings}, or run with --demo`,
-          'missing_api_key',
-        );
-      }
-      serverUrl = configuredServer!;
-      source = { server: normalizeServerUrl(serverUrl).base, tenant: tenantIdForKey(apiKey) };
-    }
-    log.addSecret(apiKey);
-    const urls = normalizeServerUrl(serverUrl); // throws ConfigError with a message for a bad URL
-
-    const control = new LazyControlClient({ server: urls, apiKey, clientId });
-    cleanup.push(() => control.close());
-    const stream = new PushStream({
-      server: urls,
-      apiKey,
-      clientId,
-      source,
-      inbox,
-      heartbeatMs,
-      log: (line: string) => log.info(line),
-    });
-    cleanup.push(() => stream.stop());
-
-    if (demo) {
-      // A newcomer sees everything the demo world does; idempotent, so every start is safe.
-      await control.subscribe({ topic: ['*'], client_label: 'Push Relay demo' });
-      // Start generating once the stream is open: a first-ever connect starts at the server's head, so an
-      // event emitted before it would never reach this inbox.
-      const offOpen = stream.onStatus((s) => {
-        if (s.state !== 'open' || feed) return;
-        feed = startDemoFeed((input) => reference!.emit(DEMO_TENANT, input), {
-          intervalMs: options.demoIntervalMs,
-          onError: (err) => log.warn(`demo emit failed: ${(err as Error).message}`),
-        });
-      });
-      cleanup.push(() => {
-        offOpen();
-        feed?.stop();
-      });
-    }
+    const upstream = await LiveUpstream.start(target, { paths, inbox, log, heartbeatMs, demoIntervalMs: options.demoIntervalMs });
+    cleanup.push(() => upstream.close());
 
     const statusListeners = new Set<(s: RelayStatus) => void>();
     const startedAt = new Date().toISOString();
     let localUrl = '';
     const core: RelayCore = {
       inbox,
-      control: {
-        subscribe: (input) => control.subscribe(input),
-        unsubscribe: (id) => control.unsubscribe(id),
-        listSubscriptions: (includeDeleted) => control.listSubscriptions(includeDeleted),
-        listTopics: (category) => control.listTopics(category),
-      },
+      control: upstream.control,
       status: () => ({
         version: VERSION,
         pid: process.pid,
         home: paths.home,
-        mode: demo ? 'demo' : 'server',
-        server: urls.base,
-        client_id: clientId,
+        mode: upstream.target.mode,
+        server: upstream.serverUrl.base,
+        client_id: upstream.target.clientId,
         started_at: startedAt,
         local_url: localUrl,
-        upstream: stream.status(),
+        upstream: upstream.streamStatus(),
         inbox: { ...inbox.stats() },
         consumers: inbox.listConsumers(),
         ...(notifications ? { notifications: notifications.status() } : {}),
@@ -193,7 +136,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         return () => statusListeners.delete(listener);
       },
     };
-    cleanup.push(stream.onStatus(() => {
+    cleanup.push(upstream.onChange(() => {
       const s = core.status();
       for (const l of statusListeners) l(s);
     }));
@@ -203,7 +146,6 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         for (const l of statusListeners) l(s);
       }));
     }
-    stream.start();
 
     const mcp = options.mcp === false ? undefined : lazyMcpHttpHost(core, { log, ...options.mcp });
     const token = ensureLocalToken(paths);
@@ -216,18 +158,32 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       log,
       // The inbox UI at `/` (static, no token: the page reads it from its URL fragment) and its settings API.
       extraRoutes: {
+        ...mcp?.routes,
+        ...(notifications && notificationRoutes(notifications)),
+        ...options.extraRoutes,
+        // Last, so no host replaces it: ONE settings handler over ONE store, applied live (settings-routes.ts).
         ...settingsRoutes({
-          home: paths.home,
-          env,
-          applyApiKey: (key) => {
-            if (demo || env.PUSH_RELAY_API_KEY) return false;
-            log.addSecret(key);
-            // A key is a tenant identity here (tenantIdForKey): a new key is a new source with its own cursor.
-            stream.setApiKey(key, { server: source.server, tenant: tenantIdForKey(key) });
-            control.setApiKey(key);
-            return true;
+          store: settingsStore,
+          overridden: overridden(overrides),
+          writeKey: options.writeKey,
+          prepare: async (next, key) => {
+            if (next.server && next.server !== 'demo') normalizeServerUrl(next.server); // refuse a bad URL even when --server wins
+            const held = key === undefined ? heldKey : (key ?? undefined);
+            const before = upstream.target;
+            const target = resolveTarget(next, overrides, held);
+            const change = targetChange(before, target);
+            const prepared = await upstream.prepare(target);
+            return {
+              commit: async () => {
+                heldKey = held;
+                await prepared.commit();
+              },
+              discard: prepared.discard,
+              message: appliedMessage(change, target),
+            };
           },
-        }), ...mcp?.routes, ...(notifications && notificationRoutes(notifications)), ...options.extraRoutes },
+        }),
+      },
       publicRoutes: { ...uiRoutes(), ...options.publicRoutes },
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
@@ -249,6 +205,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       paths,
       inboxUrl: `${local.url}/#token=${token}`,
       notifications,
+      settings: settingsStore,
       close: closeAll,
     };
   } catch (err) {
@@ -257,7 +214,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   }
 }
 
-function defaultClientId(): string {
-  const host = hostname().replace(/[^\w.-]/g, '-').slice(0, 100) || 'host';
-  return `push-relay-${host}`;
+function appliedMessage(change: 'none' | 'key' | 'connection', target: UpstreamTarget): string {
+  if (change === 'none') return 'Saved and in use.';
+  if (change === 'key') return 'Saved and in use: the relay reconnects with the new key.';
+  return target.mode === 'demo'
+    ? `Saved and in use: the relay switched to demo mode (the built-in reference server) as client ${target.clientId}.`
+    : `Saved and in use: the relay reconnects to ${target.server.base} as client ${target.clientId}.`;
 }

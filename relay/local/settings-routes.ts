@@ -1,35 +1,47 @@
-// `GET/PUT /v1/settings` for the UI's Settings page (token-protected, mounted as an extra route).
-// The API key is write-only: GET says whether one is set, never what it is. PUT validates with the settings
-// file's own schema (plus the server-URL rules the relay applies at start) and writes through openSettings.
-// The running upstream connection is not touched: server, client id and key are read once at start, and
-// swapping them under a live stream (new identity, new resume point, new subscriptions) is a restart's job.
+// `GET/PUT /v1/settings` for the UI's Settings page (token-protected), mounted by the relay core for every host:
+// the daemon and the tray app serve this same handler over the same settings store (relay/config/settings.ts).
+// The API key is write-only: GET says whether one is set, never what it is.
+//
+// A PUT is applied live: validate the change with the settings schema, let the relay build the upstream it
+// asks for (a new server, client id or mode gets its own stream; a new key goes to the running one), and only
+// then write settings.json and switch. So a refused change writes nothing, and a saved one is in use.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { openSettings, SettingsSchema, type Settings } from '../config/settings.js';
-import { ConfigError, normalizeServerUrl } from '../upstream/server-url.js';
+import { SettingsError, type Settings, type SettingsPatch, type SettingsStore } from '../config/settings.js';
+import { RelayConfigError } from '../core/errors.js';
+import { ConfigError } from '../upstream/server-url.js';
 import { HttpError, readJson, sendJson } from '../util/http.js';
 import type { Handler } from './routes.js';
 
 export const SETTINGS_PATH = '/v1/settings';
 
-export const RESTART_MESSAGE =
-  'Saved. The relay reads the server URL, client id and API key when it starts: restart it (quit and start ' +
-  '`push-relay daemon` again, or relaunch the app) to use them.';
+export type KeyStorage = 'plain' | 'encrypted';
+
+/** The change that stores a new API key (`null`: remove it). Throws HttpError when it cannot be stored. */
+export type KeyWriter = (key: string | null) => Promise<{ patch: SettingsPatch; storage: KeyStorage }>;
+
+/** A new key alone is plain `apiKey` in settings.json (mode 0600): what a headless daemon has. */
+export const plainKeyWriter: KeyWriter = async (key) => ({ patch: key === null ? { apiKey: null, apiKeyEncrypted: null } : { apiKey: key }, storage: 'plain' });
+
+/** A switch the relay has built but not made; see relay/core/live-upstream.ts. */
+export interface PreparedSettings {
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+  /** What the person should read once it is committed. */
+  message: string;
+}
 
 export interface SettingsRoutesOptions {
-  home: string;
-  /** The relay's environment: an env var overrides the file, and the UI should say so. */
-  env?: NodeJS.ProcessEnv;
+  store: SettingsStore;
+  /** Which settings the command line or environment overrides (the UI says so). */
+  overridden: { server: boolean; clientId: boolean; apiKey: boolean };
+  /** Where a new API key goes (default: plain `apiKey`); the tray encrypts it with safeStorage. */
+  writeKey?: KeyWriter;
   /**
-   * Where a new API key goes. Default: `apiKey` in settings.json (plain text — what a headless daemon has).
-   * The tray app passes its safeStorage writer here. `null` removes the key.
+   * Builds what `next` asks for (with `key` as the key in use: a string is new, null removed, undefined unchanged).
+   * Throws RelayConfigError / ConfigError for settings the relay cannot run with; nothing is running differently then.
    */
-  saveApiKey?: (key: string | null) => Promise<'plain' | 'encrypted'> | 'plain' | 'encrypted';
-  /**
-   * Uses a new API key on the live connection (leaving `unauthorized` at once). Returns false when it cannot
-   * (demo mode, or PUSH_RELAY_API_KEY overrides the file); then the change waits for a restart.
-   */
-  applyApiKey?: (key: string) => boolean;
+  prepare(next: Settings, key: string | null | undefined): Promise<PreparedSettings>;
 }
 
 /** What the UI sees: the settings file with the key reduced to whether it is set. */
@@ -37,7 +49,7 @@ export interface SettingsView {
   server: string | null;
   clientId: string | null;
   apiKeySet: boolean;
-  apiKeyStorage: 'plain' | 'encrypted' | null;
+  apiKeyStorage: KeyStorage | null;
   localPort: number | null;
   /** Kept for the notification policy's own page (relay/notify validates it). */
   notifications: Record<string, unknown> | null;
@@ -52,89 +64,79 @@ export const SettingsUpdateSchema = z.strictObject({
 export type SettingsUpdate = z.infer<typeof SettingsUpdateSchema>;
 
 export function settingsRoutes(options: SettingsRoutesOptions): Record<string, Handler> {
-  const env = options.env ?? process.env;
-  const store = () => openSettings(options.home);
-  const read = (s: ReturnType<typeof store>): Settings => {
+  const { store, overridden } = options;
+  const writeKey = options.writeKey ?? plainKeyWriter;
+  const read = (): Settings => {
     try {
-      return s.read();
+      return store.read();
     } catch (err) {
       throw new HttpError(500, 'invalid_settings', (err as Error).message);
     }
   };
-  const describe = (settings: Settings, path: string) => ({
+  const describe = (settings: Settings) => ({
     settings: view(settings),
-    path,
-    // The environment wins over the file at start (README "Running against a real push server").
-    overridden_by_env: {
-      server: Boolean(env.PUSH_RELAY_SERVER),
-      apiKey: Boolean(env.PUSH_RELAY_API_KEY),
-    },
+    path: store.path,
+    // The environment wins over the file (README "Running against a real push server").
+    overridden_by_env: { server: overridden.server, apiKey: overridden.apiKey },
   });
+  // One change at a time: each is validated against, and written over, what the previous one left.
+  let queue: Promise<unknown> = Promise.resolve();
 
-  const handler: Handler = async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      const s = store();
-      return sendJson(res, 200, describe(read(s), s.path));
-    }
-    if (req.method !== 'PUT') {
-      throw new HttpError(405, 'method_not_allowed', `use GET or PUT on ${SETTINGS_PATH}`, { allow: 'GET, PUT' });
-    }
+  const put = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const parsed = SettingsUpdateSchema.safeParse(await readJson(req, 16 * 1024));
     if (!parsed.success) throw invalid(parsed.error);
     const update = normalize(parsed.data);
-    // Validate everything before writing anything, with the settings file's own schema.
-    const s = store();
-    const current = read(s);
-    const next: Settings = { ...current };
-    for (const key of ['server', 'clientId'] as const) {
-      if (update[key] === undefined) continue;
-      if (update[key] === null) delete next[key];
-      else next[key] = update[key];
-    }
-    const checked = SettingsSchema.safeParse(next);
-    if (!checked.success) throw invalid(checked.error);
-    if (typeof update.server === 'string' && update.server !== 'demo') {
-      try {
-        normalizeServerUrl(update.server);
-      } catch (err) {
-        if (err instanceof ConfigError) throw new HttpError(400, 'invalid_settings', `server: ${err.message}`);
-        throw err;
-      }
-    }
-    if (typeof update.apiKey === 'string') {
-      const key = SettingsSchema.shape.apiKey.safeParse(update.apiKey);
-      if (!key.success) throw invalid(key.error, 'apiKey');
-    }
-
-    for (const key of ['server', 'clientId'] as const) {
-      const value = update[key];
-      if (value === undefined) continue;
-      if (value === null) await s.delete(key);
-      else await s.set(key, value);
-    }
-    let apiKeyStorage: 'plain' | 'encrypted' | undefined;
+    const patch: SettingsPatch = { server: update.server, clientId: update.clientId };
+    let storage: KeyStorage | undefined;
     if (update.apiKey !== undefined) {
-      if (options.saveApiKey) {
-        apiKeyStorage = await options.saveApiKey(update.apiKey);
-      } else if (update.apiKey === null) {
-        await s.delete('apiKey');
-      } else {
-        await s.set('apiKey', update.apiKey);
-        apiKeyStorage = 'plain';
-      }
+      const key = await writeKey(update.apiKey);
+      Object.assign(patch, key.patch);
+      storage = key.storage;
     }
+    let next: Settings;
+    try {
+      next = store.preview(patch);
+    } catch (err) {
+      throw refused(err);
+    }
+    let prepared: PreparedSettings;
+    try {
+      prepared = await options.prepare(next, update.apiKey);
+    } catch (err) {
+      throw refused(err);
+    }
+    try {
+      store.update(patch);
+    } catch (err) {
+      await prepared.discard();
+      throw refused(err);
+    }
+    await prepared.commit();
     const changed = Object.values(update).some((v) => v !== undefined);
-    // A new key alone can be used at once (the stream reconnects with it); server or client id changes cannot.
-    const onlyKey = typeof update.apiKey === 'string' && update.server === undefined && update.clientId === undefined;
-    const applied = onlyKey && options.applyApiKey !== undefined && options.applyApiKey(update.apiKey as string);
+    const waiting = (['server', 'clientId', 'apiKey'] as const).filter((k) => update[k] !== undefined && overridden[k]);
     sendJson(res, 200, {
-      ...describe(read(s), s.path),
-      restart_required: changed && !applied,
-      message: applied ? 'Saved and in use: the relay reconnects with the new key.' : changed ? RESTART_MESSAGE : 'Nothing to change.',
-      ...(apiKeyStorage === 'plain'
-        ? { warning: `The API key is stored in plain text in ${s.path} (readable only by you: mode 0600).` }
+      ...describe(read()),
+      // Every change applies while the relay runs; none waits for a restart.
+      restart_required: false,
+      message: !changed
+        ? 'Nothing to change.'
+        : waiting.length > 0
+          ? `Saved. ${waiting.join(' and ')} ${waiting.length === 1 ? 'is' : 'are'} set on this relay's command line or environment, which take precedence: the saved value is used once the relay restarts without them.`
+          : prepared.message,
+      ...(storage === 'plain' && typeof update.apiKey === 'string'
+        ? { warning: `The API key is stored in plain text in ${store.path} (readable only by you: mode 0600).` }
         : {}),
     });
+  };
+
+  const handler: Handler = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, describe(read()));
+    if (req.method !== 'PUT') {
+      throw new HttpError(405, 'method_not_allowed', `use GET or PUT on ${SETTINGS_PATH}`, { allow: 'GET, PUT' });
+    }
+    const done = queue.then(() => put(req, res));
+    queue = done.catch(() => undefined);
+    return done;
   };
   return { [SETTINGS_PATH]: handler };
 }
@@ -159,12 +161,25 @@ function view(s: Settings): SettingsView {
   };
 }
 
-function invalid(error: z.ZodError, field?: string): HttpError {
+/** A change the relay cannot take, as one line that starts with the field to fix (the page marks that field). */
+function refused(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof SettingsError) {
+    const text = err.issues.length > 0 ? err.issues.map((i) => `${i.field}: ${i.message}`).join('; ') : err.message;
+    return new HttpError(err.issues.length > 0 ? 400 : 500, 'invalid_settings', `${text}; nothing was saved`);
+  }
+  if (err instanceof ConfigError) return new HttpError(400, 'invalid_settings', `server: ${err.message}`);
+  if (err instanceof RelayConfigError && err.code === 'missing_api_key') {
+    return new HttpError(400, 'invalid_settings', 'apiKey: a push server needs an API key; enter one with the server URL, or clear the server to use demo mode');
+  }
+  return new HttpError(500, 'apply_failed', `not saved: the relay could not switch to these settings (${(err as Error).message}); the previous ones stay in use`);
+}
+
+function invalid(error: z.ZodError): HttpError {
   const message = error.issues
     .map((i) => {
       if (i.code === 'unrecognized_keys') return `unknown setting(s) ${i.keys.join(', ')}; this page can change server, clientId and apiKey`;
-      const path = i.path.join('.') || field || 'settings';
-      return `${path}: ${i.message}`;
+      return `${i.path.join('.') || 'settings'}: ${i.message}`;
     })
     .join('; ');
   return new HttpError(400, 'invalid_settings', message);

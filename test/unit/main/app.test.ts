@@ -8,9 +8,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTrayApp, homeFlag, type HostedRelay, type TrayApp, type TrayAppOptions } from '../../../main/app.js';
 import { CHANNELS } from '../../../main/ipc-channels.js';
 import { homePaths } from '../../../relay/config/home.js';
+import { openSettings } from '../../../relay/config/settings.js';
 import { RelayConfigError } from '../../../relay/core/errors.js';
 import { startRelay, type RelayOptions } from '../../../relay/core/relay.js';
 import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';
+import { startReferenceServer, type ReferenceServer } from '../../../relay/reference-server/server.js';
 import { silentLogger } from '../../../relay/util/log.js';
 import { incoming } from '../../contract/inbox.contract.js';
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
@@ -20,8 +22,10 @@ import { FakeNotification, FakeSafeStorage, FakeTray, FakeWindow, fakeElectron, 
 
 const dirs: TempDir[] = [];
 const apps: TrayApp[] = [];
+const servers: ReferenceServer[] = [];
 afterEach(async () => {
   for (const a of apps.splice(0)) await a.shutdown();
+  for (const s of servers.splice(0)) await s.close();
   for (const d of dirs.splice(0)) await d.cleanup();
 });
 
@@ -32,7 +36,7 @@ async function newDir(): Promise<string> {
 }
 
 /** A relay double: a memory inbox, a settable upstream state, a pause the tray can set. */
-function fakeRelay() {
+function fakeRelay(home: string) {
   const inbox = new MemoryInbox();
   let state: 'open' | 'reconnecting' | 'unauthorized' = 'open';
   let pausedUntil: number | null = null;
@@ -63,6 +67,7 @@ function fakeRelay() {
       }),
       status: () => ({ paused_until: pausedUntil === null ? null : new Date(pausedUntil).toISOString() }) as never,
     },
+    settings: openSettings(home),
     close: vi.fn(async () => {
       relay.closed = true;
     }),
@@ -77,7 +82,7 @@ function fakeRelay() {
 async function launch(overrides: Partial<TrayAppOptions> & { electron?: FakeElectron; home?: string } = {}) {
   const electron = overrides.electron ?? fakeElectron();
   const home = overrides.home ?? (await newDir());
-  const relay = fakeRelay();
+  const relay = fakeRelay(home);
   const relayOptions: RelayOptions[] = [];
   const app = await startTrayApp({
     electron,
@@ -268,8 +273,8 @@ describe('tray app (fake relay)', () => {
 });
 
 describe('tray app hosting the real relay core', () => {
-  async function launchReal(electron = fakeElectron()) {
-    const home = await newDir();
+  async function launchReal(electron = fakeElectron(), home?: string) {
+    home ??= await newDir();
     const app = await startTrayApp({
       electron,
       platform: 'linux',
@@ -315,6 +320,36 @@ describe('tray app hosting the real relay core', () => {
     const file = readFileSync(join(home, 'settings.json'), 'utf8');
     expect(file).not.toContain('pact_live_secret_42');
     expect(JSON.parse(file).apiKeyEncrypted).toEqual(expect.any(String));
+  });
+
+  it('a key refused by the server, replaced from the Settings page (every field the page sends), reconnects at once — encrypted, no restart', async () => {
+    const server = await startReferenceServer({ tokens: { 'pact_good_key_1': 't1' }, heartbeatMs: 1000 });
+    servers.push(server);
+    server.store.subscribe('t1', { client_id: 'tray-keyed', topic: ['deal.*'] });
+    const home = await newDir();
+    const safeStorage = new FakeSafeStorage();
+    writeFileSync(join(home, 'settings.json'), JSON.stringify({
+      server: server.url, clientId: 'tray-keyed', apiKeyEncrypted: safeStorage.encryptString('pact_revoked_key').toString('base64'),
+    }));
+    const { app } = await launchReal(fakeElectron({ safeStorage }), home);
+    const state = () => app.relay!.core.status().upstream.state;
+    await waitFor(() => state() === 'unauthorized', { what: 'the unauthorized state', timeoutMs: 20_000 });
+    await waitFor(() => /API key/.test(FakeTray.all[0]!.menu.items[0]?.label ?? ''), { what: 'the tray to say the key was refused' });
+
+    const res = await fetch(`${app.relay!.url}/v1/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${app.relay!.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ server: server.url, clientId: 'tray-keyed', apiKey: 'pact_good_key_1' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ restart_required: false, message: expect.stringMatching(/in use/), settings: { apiKeyStorage: 'encrypted' } });
+    await waitFor(() => state() === 'open', { what: 'the stream to open with the new key', timeoutMs: 20_000 });
+    await waitFor(() => !/API key/.test(FakeTray.all[0]!.menu.items[0]?.label ?? ''), { what: 'the tray to drop its key warning' });
+    await server.emit('t1', { topic: 'deal.won', payload: { after: 'the key change' } });
+    await waitFor(() => app.relay!.core.inbox.recent(5).some((e) => e.payload.after === 'the key change'), { what: 'an event after the key change', timeoutMs: 20_000 });
+    const file = readFileSync(join(home, 'settings.json'), 'utf8');
+    expect(file).not.toContain('pact_good_key_1');
+    expect(safeStorage.decryptString(Buffer.from(JSON.parse(file).apiKeyEncrypted, 'base64'))).toBe('pact_good_key_1');
   });
 
   it('with no OS encryption the settings page gets a clear refusal and nothing is written', async () => {

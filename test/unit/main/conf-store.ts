@@ -7,8 +7,6 @@ export const confFactory: StoreFactory = (o) =>
   new Conf<Record<string, unknown>>({
     cwd: o.cwd,
     configName: o.name,
-    schema: o.schema as never,
-    defaults: o.defaults,
     configFileMode: o.configFileMode,
     clearInvalidConfig: o.clearInvalidConfig,
     projectName: 'push-relay',

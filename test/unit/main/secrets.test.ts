@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKeyVault, BASIC_TEXT_WARNING, readOnlyKeyStore, SecretStorageError, type EncryptedKeyStore } from '../../../main/secrets.js';
-import { openTraySettings } from '../../../main/settings.js';
+import { electronStoreBackend, TraySettings } from '../../../main/settings.js';
 import { openSettings } from '../../../relay/config/settings.js';
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
 import { confFactory } from './conf-store.js';
@@ -24,17 +24,17 @@ async function home(): Promise<string> {
 
 class MemoryKeyStore implements EncryptedKeyStore {
   encrypted: string | undefined;
-  plainDeleted = 0;
   getEncrypted = () => this.encrypted;
-  setEncrypted = (v: string) => void (this.encrypted = v);
-  deleteEncrypted = () => void (this.encrypted = undefined);
-  deletePlain = () => void this.plainDeleted++;
+  saveEncrypted = (v: string | null) => void (this.encrypted = v ?? undefined);
 }
+
+/** The tray's settings as the tray app has them: the relay's store over electron-store (conf here). */
+const traySettings = (dir: string) => new TraySettings(openSettings(dir, electronStoreBackend(confFactory, dir)));
 
 describe('ApiKeyVault', () => {
   it('stores the key encrypted in settings.json, never in plain text, and reads it back', async () => {
     const dir = await home();
-    const settings = openTraySettings(confFactory, dir);
+    const settings = traySettings(dir);
     const safeStorage = new FakeSafeStorage();
     const vault = new ApiKeyVault({ safeStorage, platform: 'linux', store: settings });
     expect(await vault.save(KEY)).toBe('encrypted');
@@ -50,8 +50,8 @@ describe('ApiKeyVault', () => {
 
   it('replaces a plain apiKey left by a headless setup once an encrypted one is saved', async () => {
     const dir = await home();
-    await openSettings(dir).set('apiKey', 'pact_old_plain_key');
-    const vault = new ApiKeyVault({ safeStorage: new FakeSafeStorage(), platform: 'darwin', store: openTraySettings(confFactory, dir) });
+    openSettings(dir).update({ apiKey: 'pact_old_plain_key' });
+    const vault = new ApiKeyVault({ safeStorage: new FakeSafeStorage(), platform: 'darwin', store: traySettings(dir) });
     await vault.save(KEY);
     const file = readFileSync(join(dir, 'settings.json'), 'utf8');
     expect(file).not.toContain('pact_old_plain_key');
@@ -73,7 +73,8 @@ describe('ApiKeyVault', () => {
 
   it('encryption unavailable: a clear error, nothing written (and certainly not the key in plain text)', async () => {
     const dir = await home();
-    const settings = openTraySettings(confFactory, dir);
+    const settings = traySettings(dir);
+    settings.setSecretStorage({ backend: 'gnome_libsecret', available: false, warning: null });
     const before = readFileSync(join(dir, 'settings.json'), 'utf8');
     for (const safeStorage of [new FakeSafeStorage(), new FakeAsyncSafeStorage()]) {
       safeStorage.available = false;

@@ -1,10 +1,10 @@
-// electron-store on the daemon's file: same path, a schema derived from the relay's zod schema, defaults
-// for the tray's own key, and a file the daemon (relay/config/settings.ts + zod) keeps reading.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+// The tray's settings: electron-store (conf here) as the backend of the relay's one settings store, on the
+// daemon's file. Validation is the store's zod schema (no second ajv schema); the tray's own keys go through it.
+import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openTraySettings, trayStoreOptions, TRAY_DEFAULTS } from '../../../main/settings.js';
-import { openSettings } from '../../../relay/config/settings.js';
+import { electronStoreBackend, TraySettings } from '../../../main/settings.js';
+import { openSettings, SettingsError } from '../../../relay/config/settings.js';
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
 import { confFactory } from './conf-store.js';
 
@@ -19,41 +19,55 @@ async function home(): Promise<string> {
   return d.path;
 }
 
-describe('tray settings (electron-store over conf)', () => {
-  it('is <home>/settings.json, mode 0600, with the tray defaults written next to the daemon’s keys', async () => {
+const trayStore = (dir: string) => openSettings(dir, electronStoreBackend(confFactory, dir));
+
+describe('tray settings (the relay store over electron-store)', () => {
+  it('is <home>/settings.json, mode 0600, read and written by tray and daemon alike', async () => {
     const dir = await home();
-    await openSettings(dir).set('server', 'https://api.pact.place');
-    const settings = openTraySettings(confFactory, dir);
-    expect(settings.path).toBe(join(dir, 'settings.json'));
-    expect(statSync(settings.path).mode & 0o777).toBe(0o600);
-    const file = JSON.parse(readFileSync(settings.path, 'utf8'));
-    expect(file).toMatchObject({ server: 'https://api.pact.place', ...TRAY_DEFAULTS });
-    // The daemon still reads it: the tray's own keys are ignored by its schema.
-    expect(openSettings(dir).read()).toMatchObject({ server: 'https://api.pact.place' });
+    openSettings(dir).update({ server: 'https://api.pact.place' });
+    const store = trayStore(dir);
+    expect(store.path).toBe(join(dir, 'settings.json'));
+    expect(store.read()).toMatchObject({ server: 'https://api.pact.place' });
+    store.update({ clientId: 'tray-one' });
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(openSettings(dir).read()).toMatchObject({ server: 'https://api.pact.place', clientId: 'tray-one' });
   });
 
-  it('validates with the relay’s own rules (a value the daemon would refuse is refused here too)', async () => {
+  it('validates with the one schema, naming the field; nothing is written for a refused value', async () => {
     const dir = await home();
-    const options = trayStoreOptions(dir);
-    expect(Object.keys(options.schema)).toEqual(expect.arrayContaining(['server', 'clientId', 'apiKey', 'apiKeyEncrypted', 'localPort', 'secretStorage']));
-    const store = confFactory(options);
-    expect(() => store.set('localPort', 70000)).toThrow(/Config schema violation/);
-    expect(() => store.set('clientId', 'has spaces')).toThrow(/Config schema violation/);
-    store.set('localPort', 0);
-    expect(openSettings(dir).read().localPort).toBe(0);
+    const store = trayStore(dir);
+    store.update({ localPort: 0 });
+    const before = readFileSync(store.path, 'utf8');
+    expect(() => store.update({ localPort: 70000 })).toThrow(SettingsError);
+    expect(() => store.update({ clientId: 'has spaces' })).toThrow(/"clientId" use letters/);
+    expect(readFileSync(store.path, 'utf8')).toBe(before);
   });
 
   it('refuses (and never wipes) a file with invalid content', async () => {
     const dir = await home();
     writeFileSync(join(dir, 'settings.json'), JSON.stringify({ localPort: 'eighty' }));
-    expect(() => openTraySettings(confFactory, dir)).toThrow(/localPort/);
+    expect(() => trayStore(dir).read()).toThrow(/"localPort"/);
+    expect(() => trayStore(dir).update({ clientId: 'x' })).toThrow(/"localPort"/);
     expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ localPort: 'eighty' });
   });
 
-  it('records the secret storage status for the UI', async () => {
+  it('records the secret storage status and the encrypted key through the store', async () => {
     const dir = await home();
-    const settings = openTraySettings(confFactory, dir);
+    openSettings(dir).update({ apiKey: 'pact_plain_from_a_headless_setup' });
+    const settings = new TraySettings(trayStore(dir));
     settings.setSecretStorage({ backend: 'basic_text', available: true, warning: 'careful' });
-    expect(JSON.parse(readFileSync(settings.path, 'utf8')).secretStorage).toEqual({ backend: 'basic_text', available: true, warning: 'careful' });
+    settings.saveEncrypted('ZW5jcnlwdGVk');
+    const file = JSON.parse(readFileSync(settings.path, 'utf8'));
+    expect(file).toEqual({ secretStorage: { backend: 'basic_text', available: true, warning: 'careful' }, apiKeyEncrypted: 'ZW5jcnlwdGVk' });
+    expect(settings.getEncrypted()).toBe('ZW5jcnlwdGVk');
+  });
+
+  it('never writes through a symlinked settings.json (the key would land in the link’s target)', async () => {
+    const dir = await home();
+    const target = join(dir, 'elsewhere.json');
+    writeFileSync(target, '{}');
+    symlinkSync(target, join(dir, 'settings.json'));
+    expect(() => new TraySettings(trayStore(dir)).saveEncrypted('ZW5jcnlwdGVk')).toThrow(/symbolic link/);
+    expect(readFileSync(target, 'utf8')).toBe('{}');
   });
 });

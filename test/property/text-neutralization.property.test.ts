@@ -141,8 +141,8 @@ const arbHookEvent: fc.Arbitrary<HookEvent> = fc.record({
   aggregate_id: fc.option(arbText, { nil: undefined }),
 }) as fc.Arbitrary<HookEvent>;
 
-// Lone surrogates are not asserted on for hook text: they pass through quoteUntrusted, but its output goes
-// out as JSON (escaped as \\udXXX) or as UTF-8 (replaced by U+FFFD), so they never reach a model raw.
+// quoteUntrusted \u-escapes lone surrogates too; a line cut by its byte budget may still end in half a pair
+// (clipBytes), which goes out as JSON (escaped) or as UTF-8 (U+FFFD), never raw.
 function expectSafeLine(line: string, maxBytes: number): void {
   expect(line).not.toMatch(/[\n\r\u2028\u2029]/);
   expect(line).not.toMatch(HOOK_UNSAFE);

@@ -141,10 +141,9 @@ const arbHookEvent: fc.Arbitrary<HookEvent> = fc.record({
   aggregate_id: fc.option(arbText, { nil: undefined }),
 }) as fc.Arbitrary<HookEvent>;
 
-// quoteUntrusted \u-escapes lone surrogates too; a line cut by its byte budget may still end in half a pair
-// (clipBytes), which goes out as JSON (escaped) or as UTF-8 (U+FFFD), never raw.
 function expectSafeLine(line: string, maxBytes: number): void {
   expect(line).not.toMatch(/[\n\r\u2028\u2029]/);
+  expect(line).not.toMatch(LONE_SURROGATE); // quoteUntrusted \u-escapes them, clipBytes cuts on code points
   expect(line).not.toMatch(HOOK_UNSAFE);
   expect(Buffer.byteLength(line)).toBeLessThanOrEqual(maxBytes);
 }

@@ -3,6 +3,7 @@
 // is unreliable and tooltips are often hidden: the first line states the status.
 import type { MenuItemTemplate } from './electron-api.js';
 import type { PausePreset } from '../relay/notify/pause.js';
+import { neutralizeText } from '../relay/protocol/untrusted-text.js';
 
 export type MenuAction =
   | { type: 'open-inbox' }
@@ -93,7 +94,8 @@ export function eventLabel(e: RecentEvent, fmt: (ms: number) => string): string 
   const about = [p.name, p.title, p.account_name, p.subject, e.aggregate_id].find((v): v is string => typeof v === 'string' && v.trim() !== '');
   const t = Date.parse(e.occurred_at);
   const when = Number.isFinite(t) ? ` · ${fmt(t)}` : '';
-  return truncate(`${e.topic}${about ? ` — ${oneLine(about)}` : ''}`, 60) + when;
+  // Topic and payload text are the server's: neutralized (no bidi, zero-width or control character) before the cut.
+  return truncate(`${neutralizeText(e.topic, 60)}${about ? ` — ${neutralizeText(oneLine(about), 60)}` : ''}`, 60) + when;
 }
 
 function oneLine(s: string): string {

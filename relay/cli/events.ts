@@ -1,5 +1,6 @@
 // `push-relay events [--pending] [--consumer C] [--topic T] [--limit N] [--ack] [--json]`.
 import type { ApiEvent } from '../local/api-events.js';
+import { neutralizeText } from '../protocol/untrusted-text.js';
 import { intOption, parse } from './args.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
 
@@ -25,7 +26,15 @@ export async function run(argv: string[]): Promise<void> {
     events = (await callRelay<{ events: ApiEvent[] }>(values.home, `/v1/events?${params}`)).events.reverse();
   }
   if (values.json) return printJson(events);
-  for (const e of events) process.stdout.write(`${e.occurred_at}  #${e.event_id}  ${e.topic}  ${JSON.stringify(e.payload)}\n`);
+  for (const e of events) process.stdout.write(`${eventLine(e)}\n`);
   if (footer) process.stdout.write(`${footer}\n`);
   else if (events.length === 0) process.stdout.write('no events yet\n');
+}
+
+/**
+ * One line per event, whatever the server put in it: every field is neutralized (a newline in a topic
+ * cannot start a line of its own, so no fake end-of-data marker), clipped, and the payload stays JSON.
+ */
+export function eventLine(e: ApiEvent): string {
+  return [neutralizeText(e.occurred_at, 40), `#${neutralizeText(e.event_id, 24)}`, neutralizeText(e.topic, 200), neutralizeText(JSON.stringify(e.payload), 2000)].join('  ');
 }

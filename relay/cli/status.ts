@@ -1,7 +1,10 @@
 // `push-relay status [--json]`: the running relay's state in a few lines (or all of it as JSON).
 import type { RelayStatus } from '../local/core.js';
+import { neutralizeText } from '../protocol/untrusted-text.js';
 import { parse } from './args.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
+
+const MAX_ERROR_CHARS = 600;
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' } }, 'push-relay status [--json] [--home DIR]');
@@ -12,7 +15,8 @@ export async function run(argv: string[]): Promise<void> {
     `relay      ${status.local_url} (pid ${status.pid}, v${status.version}, home ${status.home})`,
     `upstream   ${up.state}${status.mode === 'demo' ? ' (demo mode)' : ''} — ${status.server} as ${status.client_id}`,
   ];
-  if (up.lastError?.message) lines.push(`last error ${up.lastError.message}`);
+  // The message holds what the server said (already quoted by the upstream client): one clipped, neutral line.
+  if (up.lastError?.message) lines.push(`last error ${neutralizeText(up.lastError.message, MAX_ERROR_CHARS)}`);
   if (up.lag?.count) lines.push(`lag        ${up.lag.count} time(s), ${up.lag.dropped_total ?? 0} event(s) dropped upstream and fetched again`);
   lines.push(`inbox      ${String(status.inbox.events)} event(s), head ${String(status.inbox.head)}`);
   for (const c of status.consumers) lines.push(`consumer   ${c.name}${c.topic ? ` (${c.topic})` : ''}: ${c.pending} pending`);

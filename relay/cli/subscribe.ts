@@ -1,5 +1,6 @@
 // `push-relay subscribe --topic T… [--filter JSON] [--label L]`: relayed to the push server's control plane.
 import type { SubscriptionRow } from '../protocol/frames.js';
+import { neutralizeText } from '../protocol/untrusted-text.js';
 import { parse } from './args.js';
 import { UsageError } from './errors.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
@@ -25,5 +26,6 @@ export async function run(argv: string[]): Promise<void> {
     body: { topic: values.topic, ...(filter === undefined ? {} : { filter }), ...(values.label ? { client_label: values.label } : {}) },
   });
   if (values.json) return printJson(row);
-  process.stdout.write(`subscribed ${row.subscription_id} to ${row.topic_patterns.join(', ')}\n`);
+  // The row is the server's answer: neutralized and clipped like every server text.
+  process.stdout.write(`subscribed ${neutralizeText(row.subscription_id, 80)} to ${neutralizeText(row.topic_patterns.join(', '), 400)}\n`);
 }

@@ -1,5 +1,6 @@
 // `push-relay subscriptions [--all] [--json]`: what this relay's client_id is subscribed to upstream.
 import type { SubscriptionRow } from '../protocol/frames.js';
+import { neutralizeText } from '../protocol/untrusted-text.js';
 import { parse } from './args.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
 
@@ -12,8 +13,10 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   for (const s of subscriptions) {
-    const filter = s.filter && Object.keys(s.filter).length > 0 ? ` filter ${JSON.stringify(s.filter)}` : '';
+    // Rows come back from the server: every field neutralized and clipped, one line per subscription.
+    const filter = s.filter && Object.keys(s.filter).length > 0 ? ` filter ${neutralizeText(JSON.stringify(s.filter), 400)}` : '';
     const deleted = s.deleted_at ? ' (deleted)' : '';
-    process.stdout.write(`${s.subscription_id}  ${s.topic_patterns.join(', ')}${filter}  delivered ${s.events_delivered}${deleted}\n`);
+    const line = `${neutralizeText(s.subscription_id, 80)}  ${neutralizeText(s.topic_patterns.join(', '), 400)}${filter}  delivered ${neutralizeText(s.events_delivered, 20)}${deleted}`;
+    process.stdout.write(`${line}\n`);
   }
 }

@@ -6,8 +6,10 @@
 // can never start a line of its own), `<` `>` and invisible/control characters are \u-escaped (no markup, no
 // bidi tricks), runs of dashes are broken (no fake end-of-data marker), keys and topics keep a safe charset,
 // and every value and line is clipped. The list sits between explicit "untrusted data" markers.
-// Pure functions; the only import is a constant from input.ts (the hook path stays light).
+// Pure functions; the imports are a constant from input.ts and the neutralizer every server text goes through
+// (relay/protocol/untrusted-text.ts, itself import-free), so the hook path stays light.
 import type { ApiEvent } from '../local/api-events.js';
+import { quoteUntrusted } from '../protocol/untrusted-text.js';
 import { MAX_LISTED_EVENTS } from './input.js';
 
 /** What the formatter reads from an event; a subset of the local API's event shape. */
@@ -32,26 +34,6 @@ const KEY_FIELDS = [
   'run_id', 'workflow_id', 'record_id', 'id',
 ];
 
-// Control, format (zero-width, bidi overrides), line/paragraph separators, and markup/marker characters.
-const UNSAFE_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}<>`\\]/gu;
-
-function escapeChar(ch: string): string {
-  const cp = ch.codePointAt(0)!;
-  if (cp > 0xffff) return `\\u{${cp.toString(16)}}`;
-  return `\\u${cp.toString(16).padStart(4, '0')}`;
-}
-
-/** Makes free text from a payload safe to show inside a double-quoted string on one line. */
-export function quoteUntrusted(value: string, maxChars = MAX_VALUE_CHARS): string {
-  const chars = Array.from(value);
-  const clipped = chars.length > maxChars ? `${chars.slice(0, maxChars).join('')}…` : value;
-  const escaped = clipped
-    .replace(UNSAFE_CHARS, escapeChar)
-    .replace(/"/g, '\\"')
-    .replace(/-{3,}/g, (run) => run.split('').join(' '));
-  return `"${escaped}"`;
-}
-
 /** Identifiers (keys, topics) keep letters, digits and `_ . : @ * -`; anything else becomes `?`. */
 export function safeIdent(value: string, maxChars = 60): string {
   const cleaned = Array.from(value.slice(0, maxChars * 2)).slice(0, maxChars).join('').replace(/[^\w.:@*-]/g, '?');
@@ -64,7 +46,7 @@ function safeTime(value: string): string {
 
 function renderValue(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'string') return quoteUntrusted(value);
+  if (typeof value === 'string') return quoteUntrusted(value, MAX_VALUE_CHARS);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) {
     const scalars = value.filter((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v));

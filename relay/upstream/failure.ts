@@ -1,6 +1,7 @@
 // Why a push connection attempt failed, as the state machine needs it: a typed code, the state to enter
 // (offline for the network, unauthorized for a refused key — no retries —, reconnecting otherwise) and a
 // message a user can act on. Pure: it only reads what the attempt saw (DESIGN.md "Failure behaviour").
+import { clipChars, neutralizeText, quoteUntrusted } from '../protocol/untrusted-text.js';
 import { describeError, isNetworkErrorCode, networkErrorCode, RedirectError } from './errors.js';
 import type { StreamResponse } from './http-fetch.js';
 import type { ServerUrl } from './server-url.js';
@@ -29,7 +30,21 @@ export interface AttemptOutcome {
   ended: boolean;
 }
 
+/** Longest server-said text kept in a failure message (the whole message stays one line under ~600 characters). */
+const MAX_SAID_CHARS = 300;
+const MAX_MESSAGE_CHARS = 600;
+
+/**
+ * The failure's message goes to stderr, `push-relay status`, the tray and `relay_status`, so it leaves here
+ * neutralized (relay/protocol/untrusted-text.ts): what the server said (error body, content-type) is quoted
+ * as untrusted text, and the rest, which may carry server-chosen bytes through error causes, is escaped too.
+ */
 export function classifyFailure(a: AttemptOutcome, url: Pick<ServerUrl, 'origin' | 'pushUrl'>, eventMessage: string | undefined): Failure {
+  const failure = classify(a, url, eventMessage);
+  return { ...failure, message: neutralizeText(failure.message, MAX_MESSAGE_CHARS) };
+}
+
+function classify(a: AttemptOutcome, url: Pick<ServerUrl, 'origin' | 'pushUrl'>, eventMessage: string | undefined): Failure {
   const origin = url.origin;
   if (a.fetchError !== undefined) {
     const err = a.fetchError;
@@ -43,7 +58,7 @@ export function classifyFailure(a: AttemptOutcome, url: Pick<ServerUrl, 'origin'
   const status = a.status;
   if (status !== undefined && status !== 200) {
     const said = serverMessage(a.body);
-    const detail = `${url.pushUrl} answered ${status}${said ? `: ${said}` : ''}`;
+    const detail = `${url.pushUrl} answered ${status}${said ? `: ${quoteUntrusted(said, MAX_SAID_CHARS)}` : ''}`;
     if (status === 401 || status === 403) {
       return {
         code: 'unauthorized',
@@ -62,7 +77,7 @@ export function classifyFailure(a: AttemptOutcome, url: Pick<ServerUrl, 'origin'
       code: 'bad_content_type',
       state: 'reconnecting',
       status,
-      message: `${url.pushUrl} answered with content-type "${a.contentType}", not text/event-stream; is the server address right?`,
+      message: `${url.pushUrl} answered with content-type ${quoteUntrusted(a.contentType, 80)}, not text/event-stream; is the server address right?`,
     };
   }
   if (a.readError !== undefined) {
@@ -92,16 +107,19 @@ export async function readSome(res: Pick<StreamResponse, 'body'>, max: number): 
   return text.slice(0, max);
 }
 
-/** The `{ error: { message } }` of a JSON error body (reference server, Pact), else the text's first line. */
+/**
+ * The `{ error: { message } }` of a JSON error body (reference server, Pact), else the text's first line;
+ * clipped on a code point, still raw (the caller quotes it).
+ */
 export function serverMessage(body: string): string {
   if (body.trim() === '') return '';
   try {
     const json = JSON.parse(body) as { error?: { message?: unknown; code?: unknown } | string; message?: unknown };
-    if (typeof json.error === 'object' && json.error && typeof json.error.message === 'string') return json.error.message.slice(0, 300);
-    if (typeof json.error === 'string') return json.error.slice(0, 300);
-    if (typeof json.message === 'string') return json.message.slice(0, 300);
+    if (typeof json.error === 'object' && json.error && typeof json.error.message === 'string') return clipChars(json.error.message, MAX_SAID_CHARS);
+    if (typeof json.error === 'string') return clipChars(json.error, MAX_SAID_CHARS);
+    if (typeof json.message === 'string') return clipChars(json.message, MAX_SAID_CHARS);
   } catch {
     // not JSON
   }
-  return body.split('\n', 1)[0]!.trim().slice(0, 300);
+  return clipChars(body.split('\n', 1)[0]!.trim(), MAX_SAID_CHARS);
 }

@@ -2,6 +2,7 @@
 // Secrets never reach either: bearer tokens and known secret values are redacted before writing.
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { neutralizeText } from '../protocol/untrusted-text.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -66,7 +67,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         stderr?.write(`push-relay: cannot write ${file} (${(err as Error).message}); logging to stderr only\n`);
       }
     }
-    if (stderr && RANK[lvl] >= stderrLevel) stderr.write(`push-relay: ${lvl === 'info' ? '' : `${lvl}: `}${safeMsg}\n`);
+    // Messages carry server text (error bodies, topics): one line each, no escape sequence reaches the terminal.
+    if (stderr && RANK[lvl] >= stderrLevel) stderr.write(`push-relay: ${lvl === 'info' ? '' : `${lvl}: `}${neutralizeText(safeMsg)}\n`);
   }
 
   return {

@@ -1,11 +1,17 @@
-// Event text that reaches people and models (issue 6, "control characters and markup in text that reaches
+// Event text that reaches people and models ("control characters and markup in text that reaches
 // notifications and hook output"): payloads are untrusted server data (DESIGN.md "Security"). Whatever they
 // hold — control and bidi characters, lone surrogates, markup, fake end-of-data markers, prototype keys — the
 // popup text (relay/notify/format.ts) and the hook text (relay/hooks/format.ts) come out neutralized, bounded,
 // and without ever throwing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BEGIN_MARKER, describeEvents, END_MARKER, eventLine, MAX_TEXT_BYTES, quoteUntrusted, safeIdent, watchLine, type HookEvent } from '../../relay/hooks/format.js';
+import { BEGIN_MARKER, describeEvents, END_MARKER, eventLine, MAX_TEXT_BYTES, safeIdent, watchLine, type HookEvent } from '../../relay/hooks/format.js';
+import { eventLine as eventsCliLine } from '../../relay/cli/events.js';
+import type { ApiEvent } from '../../relay/local/api-events.js';
+import type { RelayStatus } from '../../relay/local/core.js';
+import { channelMessage, channelMessages } from '../../relay/local/mcp/channel.js';
+import { SERVER_TEXT_MARK, summarizeStatus } from '../../relay/local/mcp/tools.js';
+import { escapeUnsafe, neutralizeText, quoteUntrusted } from '../../relay/protocol/untrusted-text.js';
 import { BODY_MAX, cleanText, formatEvent, formatSummary, TITLE_MAX, type FormattableEvent } from '../../relay/notify/format.js';
 
 // What a popup must never carry (relay/notify/format.ts's UNSAFE set, plus every C0/C1 control).
@@ -135,10 +141,9 @@ const arbHookEvent: fc.Arbitrary<HookEvent> = fc.record({
   aggregate_id: fc.option(arbText, { nil: undefined }),
 }) as fc.Arbitrary<HookEvent>;
 
-// Lone surrogates are not asserted on for hook text: they pass through quoteUntrusted, but its output goes
-// out as JSON (escaped as \\udXXX) or as UTF-8 (replaced by U+FFFD), so they never reach a model raw.
 function expectSafeLine(line: string, maxBytes: number): void {
   expect(line).not.toMatch(/[\n\r\u2028\u2029]/);
+  expect(line).not.toMatch(LONE_SURROGATE); // quoteUntrusted \u-escapes them, clipBytes cuts on code points
   expect(line).not.toMatch(HOOK_UNSAFE);
   expect(Buffer.byteLength(line)).toBeLessThanOrEqual(maxBytes);
 }
@@ -200,6 +205,89 @@ describe('hook text (relay/hooks/format.ts)', () => {
         });
       }),
       { numRuns: 1500 },
+    );
+  });
+});
+
+// Server text shown outside the hooks (relay/protocol/untrusted-text.ts and its users): `push-relay status`,
+// `events`, `--json` output, stderr, `relay_status`, channel pushes. What must never appear raw there.
+const SHOWN_UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const arbServerValue = fc.oneof(arbText, fc.anything({ maxDepth: 0 }));
+
+describe('server text shown elsewhere (relay/protocol/untrusted-text.ts)', () => {
+  it('neutralizeText: one line, nothing unsafe, no dash run, clipped, and idempotent', () => {
+    fc.assert(
+      fc.property(arbServerValue, fc.integer({ min: 1, max: 400 }), (value, max) => {
+        const once = neutralizeText(value, max);
+        expect(once).not.toMatch(SHOWN_UNSAFE);
+        expect(once).not.toMatch(LONE_SURROGATE);
+        expect(once).not.toMatch(/-{3,}/);
+        expect(codePoints(once)).toBeLessThanOrEqual(max + 1);
+        expect(neutralizeText(once, max)).toBe(once);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('escapeUnsafe keeps JSON valid and equal while no unsafe character stays raw', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.dictionary(arbText, arbText, { maxKeys: 4 }), (json, texts) => {
+        const value = { json, texts };
+        const printed = JSON.stringify(value, null, 2).split('\n').map(escapeUnsafe).join('\n');
+        expect(printed.replace(/\n/g, '')).not.toMatch(SHOWN_UNSAFE);
+        expect(printed).not.toMatch(LONE_SURROGATE);
+        expect(JSON.parse(printed)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('`push-relay events`: one line per event, whatever its fields hold', () => {
+    fc.assert(
+      fc.property(arbHookEvent, fc.oneof(fc.nat(), arbText), (event, id) => {
+        const line = eventsCliLine({ ...event, event_id: id } as unknown as ApiEvent);
+        expect(line).not.toMatch(SHOWN_UNSAFE);
+        expect(line).not.toContain(END_MARKER);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('channel pushes: content and meta carry nothing unsafe, no tag or quote, for any event', () => {
+    fc.assert(
+      fc.property(arbHookEvent, fc.option(arbText, { nil: undefined }), (event, category) => {
+        const e = { ...event, category, payload: event.payload && typeof event.payload === 'object' ? event.payload : {} } as unknown as ApiEvent;
+        for (const m of [channelMessage(e, 'claude-code'), ...channelMessages(Array.from({ length: 7 }, () => e), 'c')]) {
+          expect(m.content).not.toMatch(SHOWN_UNSAFE);
+          expect(m.content).not.toMatch(/[<>]/);
+          for (const v of Object.values(m.meta)) {
+            expect(v).not.toMatch(SHOWN_UNSAFE);
+            expect(v).not.toMatch(/[<>"]/);
+          }
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('relay_status: the last error is neutral in the structured result and marked as server text', () => {
+    fc.assert(
+      fc.property(arbText, (message) => {
+        const s = summarizeStatus({
+          upstream: { state: 'reconnecting', lastError: { code: 'server_unavailable', message, at: 0 } },
+          mode: 'server',
+          server: 'http://127.0.0.1:1',
+          client_id: 'c',
+          version: '0',
+          home: '/h',
+          local_url: 'http://127.0.0.1:2',
+          inbox: { events: 0, head: 0 },
+          consumers: [],
+        } as unknown as RelayStatus);
+        expect(s.last_error?.message).not.toMatch(SHOWN_UNSAFE);
+        expect(s.last_error?.message_is).toBe(SERVER_TEXT_MARK);
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -90,6 +90,10 @@ describe('menu model', () => {
     expect(eventLabel(event(1, { payload: {}, aggregate_id: null }), fmt)).toBe('deal.won · 11:59');
     expect(eventLabel(event(1, { payload: { name: 'x'.repeat(200) } }), fmt)).toMatch(/^deal\.won — x+… · 11:59$/);
     expect(eventLabel(event(1, { occurred_at: 'not a time' }), fmt)).toBe('deal.won — Acme 1');
+    // Server text: a bidi override or tag characters must not reorder or hide what the menu says.
+    const hostile = eventLabel(event(1, { topic: 'deal.won\u202e', payload: { name: 'Acme\u{e0041}\u2066x\u0085' } }), fmt);
+    expect(hostile).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+    expect(hostile).toBe('deal.won\\u202e — Acme\\udb40\\udc41\\u2066x\\u0085 · 11:59');
   });
 });
 

@@ -50,6 +50,17 @@ describe('channel messages', () => {
     expect(hostile.content.length).toBeLessThanOrEqual(500);
   });
 
+  it('content and meta carry no bidi override, tag or other invisible character of the server, and no line break', () => {
+    const hostile = { ...event(1, { name: 'Acme\u202egnp.exe\u{e0041}\u{e0042}\u200b', note: 'a\u2028b\u0085c' }), topic: 'deal.won\u202e\u{e0049}', aggregate_id: 'd\u2066-17\u2069', occurred_at: '2026\u009b2J' };
+    const m = channelMessage(hostile, 'c');
+    for (const text of [m.content, ...Object.values(m.meta)]) {
+      expect(text).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+      expect(text).not.toMatch(/\u202e|[\u{e0000}-\u{e007f}]/u);
+    }
+    expect(m.content).toContain('name="Acme\\u202egnp.exe\\udb40\\udc41');
+    expect(m.meta.topic).toBe('deal.won\\u202e\\udb40\\udc49');
+  });
+
   it('a burst becomes a few messages plus one summary', () => {
     const burst = Array.from({ length: 50 }, (_, i) => event(i + 1));
     const messages = channelMessages(burst, 'claude-code');

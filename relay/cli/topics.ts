@@ -1,11 +1,11 @@
 // `push-relay topics [--category C] [--json]`: the push server's topic catalog.
-import type { TopicInfo } from '../protocol/tools.js';
+import { LOCAL_API, localApiPath, type TopicsResponse } from '../protocol/local-api.js';
 import { parse } from './args.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...HOME_OPTION, category: { type: 'string' }, json: { type: 'boolean' } }, 'push-relay topics [--category C] [--json] [--home DIR]');
-  const { topics } = await callRelay<{ topics: TopicInfo[] }>(values.home, `/v1/topics${values.category ? `?category=${encodeURIComponent(values.category)}` : ''}`);
+  const { topics } = await callRelay<TopicsResponse>(values.home, localApiPath(LOCAL_API.topics, { category: values.category || undefined }));
   if (values.json) return printJson(topics);
   const width = Math.max(0, ...topics.map((t) => t.topic.length));
   for (const t of topics) process.stdout.write(`${t.topic.padEnd(width)}  ${t.category.padEnd(11)}  ${t.description}\n`);

@@ -7,10 +7,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { openSettings, SettingsSchema, type Settings } from '../config/settings.js';
 import { ConfigError, normalizeServerUrl } from '../upstream/server-url.js';
+import { LOCAL_API } from '../protocol/local-api.js';
 import { HttpError, readJson, sendJson } from '../util/http.js';
 import type { Handler } from './routes.js';
 
-export const SETTINGS_PATH = '/v1/settings';
+export const SETTINGS_PATH = LOCAL_API.settings;
 
 export const RESTART_MESSAGE =
   'Saved. The relay reads the server URL, client id and API key when it starts: restart it (quit and start ' +

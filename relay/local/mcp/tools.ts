@@ -108,7 +108,7 @@ export function registerRelayTools(server: McpServer, options: ToolOptions): voi
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     run: async (args) => {
       const consumer = args.consumer ?? defaultConsumer;
-      const r = await backend.pending({ consumer, topic: args.topic, limit: args.limit, ack: args.ack });
+      const r = await backend.pending({ consumer, topic: args.topic, limit: args.limit, ack: args.ack, start: args.start });
       const text =
         r.events.length === 0
           ? `No pending events for consumer "${consumer}".`

@@ -1,20 +1,13 @@
-// Shared by the commands that operate a running relay: find it through the home dir, call it, and turn
-// "not running" into the one line that says what to do.
+// Shared by the commands that operate a running relay: find it through the home dir and call it. Its failures
+// (not running, a refusal) are typed errors whose message is the one line that says what to do.
 import { resolveHome } from '../config/home.js';
-import { findRelay, relayRequest, RelayRequestError, RelayUnavailableError, type RequestOptions } from '../client/local-client.js';
-import { CliError } from './errors.js';
+import { findRelay, relayRequest, type RequestOptions } from '../client/local-client.js';
 
 export const HOME_OPTION = { home: { type: 'string' } } as const;
 
 export async function callRelay<T>(homeFlag: string | undefined, path: string, options: RequestOptions = {}): Promise<T> {
-  try {
-    const relay = findRelay(resolveHome(homeFlag));
-    return await relayRequest<T>(relay, path, { timeoutMs: 30_000, ...options });
-  } catch (err) {
-    if (err instanceof RelayUnavailableError) throw new CliError(err.message, err.code);
-    if (err instanceof RelayRequestError) throw new CliError(err.message, err.code);
-    throw err;
-  }
+  const relay = findRelay(resolveHome(homeFlag));
+  return relayRequest<T>(relay, path, { timeoutMs: 30_000, ...options });
 }
 
 export function printJson(value: unknown): void {

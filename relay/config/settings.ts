@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../inbox/types.js';
 import { NotificationSettingsSchema } from '../notify/settings.js';
+import { RelayError } from '../util/errors.js';
 
 export const DEFAULT_LOCAL_PORT = 47831;
 
@@ -35,8 +36,13 @@ export const SettingsSchema = z.object({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
-export class SettingsError extends Error {
-  readonly code = 'invalid_settings';
+/** settings.json cannot be used as it is; the message says what to fix. */
+export class SettingsError extends RelayError {
+  declare readonly code: 'invalid_settings';
+
+  constructor(message: string) {
+    super('config', 'invalid_settings', message);
+  }
 }
 
 export interface SettingsStore {

@@ -2,7 +2,7 @@
 // /v1/health. Routes are a fixed table (node:http, no framework: the hook path stays light).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpError, sendError, sendJson } from '../util/http.js';
+import { HttpError, httpErrorOf, sendError, sendJson } from '../util/http.js';
 import type { Logger } from '../util/log.js';
 import { LOCAL_API } from '../protocol/local-api.js';
 import type { RelayCore } from './core.js';
@@ -77,12 +77,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     },
     (req, res) => {
       route(req, res).catch((err: unknown) => {
-        if (err instanceof HttpError) return sendError(res, err);
-        const e = err as { code?: string; message?: string; status?: number };
-        // Typed errors from the layers below (control plane, inbox) carry a code a caller can act on.
-        if (typeof e.code === 'string' && typeof e.message === 'string') {
-          return sendError(res, new HttpError(e.status ?? 502, e.code, e.message));
-        }
+        // Typed errors (the catalogue, relay/util/errors.ts) carry a code and a message a caller can act on.
+        const known = httpErrorOf(err);
+        if (known) return sendError(res, known);
         log.error(`local API ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
         sendError(res, new HttpError(500, 'internal_error', 'internal error; see <home>/logs/relay.log'));
       });

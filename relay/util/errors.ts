@@ -77,5 +77,5 @@ export function kindOf(err: unknown): ErrorKind & { name: ErrorKindName } {
 /** The kind a client infers from the local API's answer status (the inverse of `status`, first match wins). */
 export function kindOfStatus(status: number): ErrorKindName {
   for (const [name, kind] of Object.entries(ERROR_KINDS) as [ErrorKindName, ErrorKind][]) if (kind.status === status) return name;
-  return status >= 500 ? 'internal' : 'bad_request';
+  return status >= 400 && status < 500 ? 'bad_request' : 'internal';
 }

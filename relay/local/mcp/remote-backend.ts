@@ -2,11 +2,12 @@
 // It never opens an upstream stream of its own. The relay is looked up through `<home>/relay.json` at every
 // call, so an agent started before the relay works as soon as the relay is up, and one that outlives a relay
 // restart follows it to its new port.
-import { findRelay, relayRequest, RelayRequestError, RelayUnavailableError, type RelayEndpoint, type RequestOptions } from '../../client/local-client.js';
+import { findRelay, relayRequest, RelayUnavailableError, type RelayEndpoint, type RequestOptions } from '../../client/local-client.js';
 import type { SubscriptionRow } from '../../protocol/frames.js';
 import { LOCAL_API, localApiPath, subscriptionPath, type AckRequest, type AckResponse, type PendingResponse, type SubscriptionsResponse, type WaitResponse } from '../../protocol/local-api.js';
 import type { RelayStatus } from '../core.js';
-import { relayNotRunning, ToolError, type AckResult, type TopicCatalog, type ToolBackend } from './backend.js';
+import type { AckResult, TopicCatalog, ToolBackend } from './backend.js';
+import { toToolError } from './tool-errors.js';
 
 export interface RemoteBackendOptions {
   home: string;
@@ -79,27 +80,6 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
     listTopics: (category) => call<TopicCatalog>(localApiPath(LOCAL_API.topics, { category })),
     status: () => call<RelayStatus>(LOCAL_API.status),
   };
-}
-
-function toToolError(err: unknown, home: string): ToolError {
-  if (err instanceof ToolError) return err;
-  if (err instanceof RelayUnavailableError) return relayNotRunning(home, describeUnavailable(err.message));
-  if (err instanceof RelayRequestError) {
-    if (err.status === 400) return new ToolError('invalid_request', `Push Relay refused the arguments: ${err.message}`, { cause: err });
-    if (err.status === 401 && err.message.includes('local-token')) {
-      return new ToolError('relay_error', `The relay on ${home} refused its local token; restart the relay, or point --home at the home dir it runs on.`, { cause: err });
-    }
-    // Errors of the control plane come through the relay with the push server's code and message.
-    const upstream = err.status >= 500 && err.code !== 'internal_error';
-    return new ToolError(upstream ? 'upstream_error' : 'relay_error', `${upstream ? 'The push server call failed' : 'Push Relay call failed'} (${err.code}): ${err.message}`, { cause: err });
-  }
-  return new ToolError('relay_error', `Push Relay call failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-}
-
-/** The client's messages say "no relay…; start one" already; keep only the part that is news. */
-function describeUnavailable(message: string): string | undefined {
-  if (message.startsWith('no relay is running')) return undefined;
-  return message.replace(/; is it running\?$/, '');
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

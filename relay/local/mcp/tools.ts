@@ -7,7 +7,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { RelayStatus } from '../core.js';
-import { ToolError, type ToolBackend } from './backend.js';
+import type { ToolBackend } from './backend.js';
 import {
   AckOutput,
   ackInput,
@@ -26,6 +26,7 @@ import {
   WaitOutput,
   waitInput,
 } from './schemas.js';
+import { toToolError } from './tool-errors.js';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -260,8 +261,7 @@ function define<I extends z.ZodType, O extends z.ZodType>(server: McpServer, nam
 }
 
 export function toolError(err: unknown): CallToolResult {
-  const text = err instanceof ToolError ? err.message : `Push Relay tool failed: ${(err as Error)?.message ?? String(err)}`;
-  return { content: [{ type: 'text', text }], isError: true };
+  return { content: [{ type: 'text', text: toToolError(err).message }], isError: true };
 }
 
 /** Sends `notifications/progress` every `intervalMs` while a wait runs, if the call asked for progress. */

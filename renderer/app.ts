@@ -1,7 +1,7 @@
 // The inbox window: finds the local token, opens the live stream, and routes between Inbox, Subscriptions and
 // Settings by the URL hash (`#event=<seq>` selects an event: that is where a notification click lands).
 import { RelayClient } from './api.js';
-import type { RelayStatus } from './api-types.js';
+import { LOCAL_API, type RelayStatus } from '../relay/protocol/local-api.js';
 import { Banners, hostOf } from './banners.js';
 import { $ } from './dom.js';
 import { InboxModel, UI_CONSUMER } from './inbox-model.js';
@@ -190,7 +190,7 @@ function showConnect(error: string | null): void {
         return;
       }
       try {
-        const res = await fetch('/v1/status', { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
+        const res = await fetch(LOCAL_API.status, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
         if (res.status === 401) {
           errorEl.textContent = 'The relay refused this token. Check that it belongs to the relay at this address.';
           input.setAttribute('aria-invalid', 'true');

@@ -1,6 +1,6 @@
 // What is wrong right now, said once at the top of the window: the relay unreachable, the push server
 // connection not open (with the relay's own last error), and events the server dropped while the relay lagged.
-import type { RelayStatus } from './api-types.js';
+import type { RelayStatus } from '../relay/protocol/local-api.js';
 import { $, clear, h, icon } from './dom.js';
 import { plural, relativeTime } from './format.js';
 import type { LinkInfo } from './live.js';

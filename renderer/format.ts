@@ -1,5 +1,5 @@
 // Text for people: times, event summaries, and JSON shown as text with token classes for colour.
-import type { ApiEvent } from './api-types.js';
+import type { ApiEvent } from '../relay/protocol/local-api.js';
 import { h } from './dom.js';
 
 const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });

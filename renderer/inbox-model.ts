@@ -5,7 +5,7 @@
 // restarts; the tray can count unread events as that consumer's pending). Above the cursor, events read one by
 // one are remembered locally (localStorage of this origin) until they are contiguous with the cursor; then the
 // cursor moves up to them with /v1/ack and they leave the local set. "Mark all read" acks up to the newest.
-import type { ApiEvent } from './api-types.js';
+import type { ApiEvent } from '../relay/protocol/local-api.js';
 
 export const UI_CONSUMER = 'ui';
 const READ_KEY = 'push-relay.read';

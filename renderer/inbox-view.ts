@@ -3,7 +3,7 @@
 // move within it, Enter/Space open an event, Escape closes the detail and returns to its row.
 import { compileTopicGlob, TopicPatternSchema } from '../relay/protocol/topic-glob.js';
 import { errorText, type RelayClient } from './api.js';
-import type { ApiEvent, EventsResponse } from './api-types.js';
+import { LOCAL_API, localApiPath, type AckRequest, type AckResponse, type ApiEvent, type EventsResponse, type PendingResponse } from '../relay/protocol/local-api.js';
 import { $, clear, h } from './dom.js';
 import { absoluteTime, jsonNodes, plural, relativeTime, searchText, summarize, timeEl } from './format.js';
 import { UI_CONSUMER, type InboxModel } from './inbox-model.js';
@@ -88,7 +88,7 @@ export class InboxView {
     let event = this.#d.model.get(seq);
     if (!event) {
       try {
-        const res = await this.#d.client.get<EventsResponse>(`/v1/events?since=${Math.max(0, seq - 1)}&limit=1`);
+        const res = await this.#d.client.get<EventsResponse>(localApiPath(LOCAL_API.events, { since: Math.max(0, seq - 1), limit: 1 }));
         if (res.events[0]?.seq === seq) {
           this.#d.model.add(res.events);
           event = res.events[0];
@@ -124,7 +124,7 @@ export class InboxView {
 
   async ackUpTo(seq: number, done?: string): Promise<void> {
     try {
-      const state = await this.#d.client.post<{ cursor: number }>('/v1/ack', { consumer: UI_CONSUMER, up_to_seq: seq });
+      const state = await this.#d.client.post<AckResponse>(LOCAL_API.ack, { consumer: UI_CONSUMER, up_to_seq: seq } satisfies AckRequest);
       this.#d.model.setCursor(state.cursor);
       if (done) this.#d.toast(done);
     } catch (err) {
@@ -140,7 +140,7 @@ export class InboxView {
     button.disabled = true;
     try {
       const since = Math.max(0, oldest - 1 - PAGE);
-      const res = await this.#d.client.get<EventsResponse>(`/v1/events?since=${since}&limit=${PAGE}`);
+      const res = await this.#d.client.get<EventsResponse>(localApiPath(LOCAL_API.events, { since, limit: PAGE }));
       const older = res.events.filter((e) => e.seq < oldest);
       this.#d.model.add(older);
       if (older.length === 0 || since === 0) this.#olderExhausted = true;
@@ -372,8 +372,8 @@ export class InboxView {
   /** Initial fill: the newest page, plus the `ui` consumer's unread events (and its cursor). */
   async load(): Promise<void> {
     const [recent, pending] = await Promise.all([
-      this.#d.client.get<EventsResponse>(`/v1/events?limit=${PAGE}`),
-      this.#d.client.get<{ events: ApiEvent[]; pending: number; cursor: number }>(`/v1/pending?consumer=${UI_CONSUMER}&limit=1000`),
+      this.#d.client.get<EventsResponse>(localApiPath(LOCAL_API.events, { limit: PAGE })),
+      this.#d.client.get<PendingResponse>(localApiPath(LOCAL_API.pending, { consumer: UI_CONSUMER, limit: 1000 })),
     ]);
     this.#d.model.add(recent.events);
     this.#d.model.setPendingPage(pending.events, pending.cursor, pending.pending);
@@ -385,7 +385,7 @@ export class InboxView {
   async backfill(): Promise<void> {
     let since = this.#d.model.newestSeq;
     for (let page = 0; page < 20; page++) {
-      const res = await this.#d.client.get<EventsResponse>(`/v1/events?since=${since}&limit=${PAGE}`);
+      const res = await this.#d.client.get<EventsResponse>(localApiPath(LOCAL_API.events, { since, limit: PAGE }));
       this.#d.model.add(res.events);
       if (res.events.length < PAGE) break;
       since = res.events.at(-1)!.seq;

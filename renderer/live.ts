@@ -2,7 +2,7 @@
 // backoff when the relay goes away. `onOpen` runs on every (re)connect so the caller can fetch what it missed
 // while disconnected (/v1/stream itself starts at "now").
 import { ApiError, errorText, type RelayClient } from './api.js';
-import type { ApiEvent, RelayStatus } from './api-types.js';
+import { LOCAL_API, type ApiEvent, type RelayStatus } from '../relay/protocol/local-api.js';
 import { createSseParser } from './sse.js';
 
 export type LinkState = 'connecting' | 'live' | 'unreachable' | 'unauthorized';
@@ -113,7 +113,7 @@ export class LiveStream {
       }
     });
     try {
-      const res = await this.#client.open('/v1/stream', { signal: abort.signal, headers: { accept: 'text/event-stream' } });
+      const res = await this.#client.open(LOCAL_API.stream, { signal: abort.signal, headers: { accept: 'text/event-stream' } });
       if (!res.body) throw new Error('the event stream has no body');
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {

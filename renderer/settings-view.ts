@@ -1,12 +1,12 @@
 // Settings: the push server URL, client id and API key (write-only: the page only ever learns whether a key is
 // set), written through /v1/settings; the notification policy's slot; and facts about this relay.
 import { ApiError, errorText, type RelayClient } from './api.js';
-import type { NotificationStatus, RelayStatus, SettingsResponse } from './api-types.js';
+import { LOCAL_API, type NotificationStatus, type RelayStatus, type SettingsResponse } from '../relay/protocol/local-api.js';
 import { $, clear, h } from './dom.js';
 import { absoluteTime, plural } from './format.js';
 
 /** Where relay/notify serves its policy, when it does. */
-export const NOTIFICATIONS_PATH = '/v1/notifications';
+export const NOTIFICATIONS_PATH = LOCAL_API.notifications;
 
 export interface SettingsDeps {
   client: RelayClient;
@@ -33,7 +33,7 @@ export class SettingsView {
   async refresh(): Promise<void> {
     this.renderAbout();
     try {
-      this.#fill(await this.#d.client.get<SettingsResponse>('/v1/settings'));
+      this.#fill(await this.#d.client.get<SettingsResponse>(LOCAL_API.settings));
     } catch (err) {
       this.#setStatus(`Could not load settings: ${errorText(err)}`, 'error');
     }
@@ -73,7 +73,7 @@ export class SettingsView {
     for (const el of [this.#server, this.#clientId, this.#apiKey]) el.removeAttribute('aria-invalid');
     this.#setStatus('Saving…', '');
     try {
-      const res = await this.#d.client.put<SettingsResponse>('/v1/settings', body);
+      const res = await this.#d.client.put<SettingsResponse>(LOCAL_API.settings, body);
       this.#fill(res);
       this.#setStatus([res.message, res.warning].filter(Boolean).join(' '), 'ok');
     } catch (err) {

@@ -3,7 +3,7 @@
 // filter checked by the shared grammar, and a dry run against the inbox's recent events.
 import { TopicPatternSchema, topicMatchesAny } from '../relay/protocol/topic-glob.js';
 import { errorText, type RelayClient } from './api.js';
-import type { ApiEvent, EventsResponse, SubscriptionRow, TopicInfo, TopicsResponse } from './api-types.js';
+import { LOCAL_API, localApiPath, subscriptionPath, type ApiEvent, type EventsResponse, type SubscriptionRow, type SubscriptionsResponse, type TopicInfo, type TopicsResponse } from '../relay/protocol/local-api.js';
 import { $, clear, h, icon } from './dom.js';
 import { FilterEditor } from './filter-builder.js';
 import { absoluteTime, plural, relativeTime, summarize, timeEl } from './format.js';
@@ -50,7 +50,7 @@ export class SubscriptionsView {
     const list = $('sub-list');
     $('subs-meta').textContent = 'Loading…';
     try {
-      const { subscriptions } = await this.#d.client.get<{ subscriptions: SubscriptionRow[] }>('/v1/subscriptions');
+      const { subscriptions } = await this.#d.client.get<SubscriptionsResponse>(LOCAL_API.subscriptions);
       this.#renderList(subscriptions);
     } catch (err) {
       clear(list);
@@ -109,7 +109,7 @@ export class SubscriptionsView {
   async #remove(s: SubscriptionRow, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
     try {
-      await this.#d.client.delete(`/v1/subscriptions/${encodeURIComponent(s.subscription_id)}`);
+      await this.#d.client.delete(subscriptionPath(s.subscription_id));
       this.#d.toast(`Removed ${s.client_label || s.topic_patterns.join(', ')}.`);
       await this.refresh();
       $('subs-refresh').focus();
@@ -122,7 +122,7 @@ export class SubscriptionsView {
   async #loadCatalog(): Promise<void> {
     const groups = $('topic-groups');
     try {
-      const res = await this.#d.client.get<TopicsResponse>('/v1/topics');
+      const res = await this.#d.client.get<TopicsResponse>(LOCAL_API.topics);
       this.#catalog = res.topics;
       this.#catalogLoaded = true;
       clear(groups);
@@ -232,7 +232,7 @@ export class SubscriptionsView {
     out.appendChild(h('p', { class: 'muted' }, 'Testing…'));
     let events: ApiEvent[];
     try {
-      events = (await this.#d.client.get<EventsResponse>(`/v1/events?limit=${PREVIEW_EVENTS}`)).events;
+      events = (await this.#d.client.get<EventsResponse>(localApiPath(LOCAL_API.events, { limit: PREVIEW_EVENTS }))).events;
     } catch (err) {
       clear(out);
       out.appendChild(h('p', { class: 'field-error' }, `Could not load recent events: ${errorText(err)}`));
@@ -272,7 +272,7 @@ export class SubscriptionsView {
     button.disabled = true;
     status.textContent = 'Creating…';
     try {
-      const row = await this.#d.client.post<SubscriptionRow>('/v1/subscriptions', body);
+      const row = await this.#d.client.post<SubscriptionRow>(LOCAL_API.subscriptions, body);
       status.textContent = `Subscribed: ${row.subscription_id}`;
       status.classList.add('ok');
       this.#topics.length = 0;

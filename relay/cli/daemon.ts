@@ -1,11 +1,9 @@
 // `push-relay daemon`: the relay, headless (DESIGN.md "CLI"). Prints `listening <url>` then `inbox <url>`.
 // The relay's own modules are imported in `run`, after `beginStartup()`: loading them is part of start-up.
 import { resolveHome, homePaths } from '../config/home.js';
-import { InstanceLockedError } from '../config/instance.js';
-import { RelayConfigError } from '../core/errors.js';
 import { createLogger } from '../util/log.js';
 import { intOption, parse } from './args.js';
-import { CliError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { beginStartup, endStartup } from './young-generation.js';
 
 const USAGE = 'push-relay daemon [--server URL] [--client-id ID] [--home DIR] [--local-port N] [--demo]';
@@ -34,29 +32,18 @@ export async function run(argv: string[]): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   beginStartup();
-  const [{ startRelay }, { SettingsError }, { ConfigError }] = await Promise.all([
-    import('../core/relay.js'),
-    import('../config/settings.js'),
-    import('../upstream/server-url.js'),
-  ]);
-  let relay;
-  try {
-    relay = await startRelay({
-      home,
-      server: values.server,
-      demo: values.demo,
-      clientId: values['client-id'],
-      localPort: intOption('local-port', values['local-port'], { max: 65535 }),
-      demoIntervalMs: intOption('demo-interval-ms', values['demo-interval-ms'], { min: 10 }),
-      heartbeatMs: intOption('heartbeat-ms', values['heartbeat-ms'], { min: 50 }),
-      log,
-    });
-  } catch (err) {
-    if (err instanceof InstanceLockedError || err instanceof RelayConfigError || err instanceof SettingsError || err instanceof ConfigError) {
-      throw new CliError(err.message, err.code);
-    }
-    throw err;
-  }
+  const { startRelay } = await import('../core/relay.js');
+  // A setting, a URL, a port or another relay in the way fails as one line (exitWhenDone, by the error catalogue).
+  const relay = await startRelay({
+    home,
+    server: values.server,
+    demo: values.demo,
+    clientId: values['client-id'],
+    localPort: intOption('local-port', values['local-port'], { max: 65535 }),
+    demoIntervalMs: intOption('demo-interval-ms', values['demo-interval-ms'], { min: 10 }),
+    heartbeatMs: intOption('heartbeat-ms', values['heartbeat-ms'], { min: 50 }),
+    log,
+  });
   endStartup();
   process.stdout.write(`listening ${relay.url}\ninbox ${relay.inboxUrl}\n`);
   log.info(`relay ready on ${relay.url} (home ${home})`);

@@ -1,6 +1,6 @@
 // `push-relay events [--pending] [--consumer C] [--topic T] [--limit N] [--ack] [--json]`.
-import type { ApiEvent } from '../local/api-events.js';
 import { neutralizeText } from '../protocol/untrusted-text.js';
+import { LOCAL_API, localApiPath, type ApiEvent, type EventsResponse, type PendingResponse } from '../protocol/local-api.js';
 import { intOption, parse } from './args.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
 
@@ -10,20 +10,17 @@ export async function run(argv: string[]): Promise<void> {
     { ...HOME_OPTION, pending: { type: 'boolean' }, consumer: { type: 'string' }, topic: { type: 'string' }, limit: { type: 'string' }, ack: { type: 'boolean' }, json: { type: 'boolean' } },
     'push-relay events [--pending [--consumer C] [--ack]] [--topic T] [--limit N] [--json] [--home DIR]',
   );
-  const params = new URLSearchParams();
-  if (values.topic) params.set('topic', values.topic);
-  const limit = intOption('limit', values.limit, { min: 1, max: 1000 });
-  if (limit) params.set('limit', String(limit));
+  const topic = values.topic || undefined;
+  const limit = intOption('limit', values.limit, { min: 1, max: 1000 }) || undefined;
   let events: ApiEvent[];
   let footer = '';
   if (values.pending || values.consumer || values.ack) {
-    if (values.consumer) params.set('consumer', values.consumer);
-    if (values.ack) params.set('ack', 'true');
-    const r = await callRelay<{ consumer: string; events: ApiEvent[]; pending: number }>(values.home, `/v1/pending?${params}`);
+    const path = localApiPath(LOCAL_API.pending, { topic, limit, consumer: values.consumer || undefined, ack: values.ack || undefined });
+    const r = await callRelay<PendingResponse>(values.home, path);
     events = r.events;
     footer = `${r.events.length} shown${values.ack ? ' and acked' : ''}, ${r.pending} more pending for ${r.consumer}`;
   } else {
-    events = (await callRelay<{ events: ApiEvent[] }>(values.home, `/v1/events?${params}`)).events.reverse();
+    events = (await callRelay<EventsResponse>(values.home, localApiPath(LOCAL_API.events, { topic, limit }))).events.reverse();
   }
   if (values.json) return printJson(events);
   for (const e of events) process.stdout.write(`${eventLine(e)}\n`);

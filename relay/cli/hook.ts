@@ -29,20 +29,20 @@ interface HookArgs {
 
 function parseHookArgs(argv: string[]): HookArgs {
   const [name, ...rest] = argv;
-  if (!HOOKS.includes(name as HookName)) throw new CliError(`unknown hook "${name ?? ''}"\nusage: ${USAGE}`, 'usage', 1);
+  if (!HOOKS.includes(name as HookName)) throw new CliError(`unknown hook "${name ?? ''}"\nusage: ${USAGE}`, 'usage');
   const args: HookArgs = { name: name as HookName, perSession: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => {
       const v = inline ?? rest[++i];
-      if (v === undefined || v === '') throw new CliError(`${flag} needs a value\nusage: ${USAGE}`, 'usage', 1);
+      if (v === undefined || v === '') throw new CliError(`${flag} needs a value\nusage: ${USAGE}`, 'usage');
       return v;
     };
     if (flag === '--consumer') args.consumer = value();
     else if (flag === '--home') args.home = value();
     else if (flag === '--per-session') args.perSession = true;
-    else throw new CliError(`unknown option "${arg}" for hook ${name}\nusage: ${USAGE}`, 'usage', 1);
+    else throw new CliError(`unknown option "${arg}" for hook ${name}\nusage: ${USAGE}`, 'usage');
   }
   return args;
 }

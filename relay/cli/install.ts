@@ -1,8 +1,7 @@
 // `push-relay install claude-code [--scope user|project] [--dry-run] [--home DIR] [--consumer NAME] [--per-session]`:
 // adds the push-relay MCP server and hooks to Claude Code (relay/install/claude-code.ts says where and how).
 import { existsSync } from 'node:fs';
-import { planDiff, planInstall, applyPlan, InstallConflictError, type Scope } from '../install/claude-code.js';
-import { JsonFileError } from '../install/json-file.js';
+import { planDiff, planInstall, applyPlan, type Scope } from '../install/claude-code.js';
 import { defaultLauncher } from '../install/launcher.js';
 import { shellQuote } from '../install/spec.js';
 import { parse } from './args.js';
@@ -22,12 +21,6 @@ export function checkTarget(positionals: string[], usage: string): void {
   }
 }
 
-/** Turns a file Push Relay refuses to touch into the one-line error the CLI prints. */
-export function asCliError(err: unknown): never {
-  if (err instanceof JsonFileError || err instanceof InstallConflictError) throw new CliError(err.message, err.code);
-  throw err;
-}
-
 export async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parse(
     argv,
@@ -41,12 +34,8 @@ export async function run(argv: string[]): Promise<void> {
   // The hooks run the bundle directly (no bin/push-relay in between): without it, every turn would show a hook error.
   const missing = launcher.hookArgs.find((file) => !existsSync(file));
   if (missing) throw new CliError(`${missing} is missing; run \`npm run build\` in this checkout first`, 'not_built');
-  let plan;
-  try {
-    plan = planInstall({ scope, launcher, flags: { home: values.home, consumer: values.consumer, perSession: values['per-session'] } });
-  } catch (err) {
-    asCliError(err);
-  }
+  // A file Push Relay refuses to touch is a typed error: one line (exitWhenDone).
+  const plan = planInstall({ scope, launcher, flags: { home: values.home, consumer: values.consumer, perSession: values['per-session'] } });
   if (values['dry-run']) {
     if (plan.changes.length === 0) process.stdout.write(`push-relay is already installed for Claude Code (${scope} scope); nothing would change\n`);
     else process.stdout.write(planDiff(plan, 'install'));

@@ -1,22 +1,14 @@
-// Shared by the commands that operate a running relay: find it through the home dir, call it, and turn
-// "not running" into the one line that says what to do.
+// Shared by the commands that operate a running relay: find it through the home dir and call it. Its failures
+// (not running, a refusal) are typed errors whose message is the one line that says what to do.
 import { resolveHome } from '../config/home.js';
-import { findRelay, relayRequest, RelayRequestError, RelayUnavailableError, type RequestOptions } from '../client/local-client.js';
-import { escapeUnsafe, neutralizeText } from '../protocol/untrusted-text.js';
-import { CliError } from './errors.js';
+import { findRelay, relayRequest, type RequestOptions } from '../client/local-client.js';
+import { escapeUnsafe } from '../protocol/untrusted-text.js';
 
 export const HOME_OPTION = { home: { type: 'string' } } as const;
 
 export async function callRelay<T>(homeFlag: string | undefined, path: string, options: RequestOptions = {}): Promise<T> {
-  try {
-    const relay = findRelay(resolveHome(homeFlag));
-    return await relayRequest<T>(relay, path, { timeoutMs: 30_000, ...options });
-  } catch (err) {
-    if (err instanceof RelayUnavailableError) throw new CliError(err.message, err.code);
-    // The relay's error may relay the push server's (a refused subscribe): shown as one neutral line.
-    if (err instanceof RelayRequestError) throw new CliError(neutralizeText(err.message, 1000), err.code);
-    throw err;
-  }
+  const relay = findRelay(resolveHome(homeFlag));
+  return relayRequest<T>(relay, path, { timeoutMs: 30_000, ...options });
 }
 
 /**

@@ -1,6 +1,6 @@
 // `push-relay status [--json]`: the running relay's state in a few lines (or all of it as JSON).
-import type { RelayStatus } from '../local/core.js';
 import { neutralizeText } from '../protocol/untrusted-text.js';
+import { LOCAL_API, type RelayStatus } from '../protocol/local-api.js';
 import { parse } from './args.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
 
@@ -8,7 +8,7 @@ const MAX_ERROR_CHARS = 600;
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' } }, 'push-relay status [--json] [--home DIR]');
-  const status = await callRelay<RelayStatus>(values.home, '/v1/status');
+  const status = await callRelay<RelayStatus>(values.home, LOCAL_API.status);
   if (values.json) return printJson(status);
   const up = status.upstream;
   const lines = [

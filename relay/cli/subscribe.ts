@@ -1,6 +1,7 @@
 // `push-relay subscribe --topic T… [--filter JSON] [--label L]`: relayed to the push server's control plane.
 import type { SubscriptionRow } from '../protocol/frames.js';
 import { neutralizeText } from '../protocol/untrusted-text.js';
+import { LOCAL_API } from '../protocol/local-api.js';
 import { parse } from './args.js';
 import { UsageError } from './errors.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
@@ -22,7 +23,7 @@ export async function run(argv: string[]): Promise<void> {
       throw new UsageError(`--filter must be a JSON object, e.g. '{"amount_gte": 100000}'`);
     }
   }
-  const row = await callRelay<SubscriptionRow>(values.home, '/v1/subscriptions', {
+  const row = await callRelay<SubscriptionRow>(values.home, LOCAL_API.subscriptions, {
     body: { topic: values.topic, ...(filter === undefined ? {} : { filter }), ...(values.label ? { client_label: values.label } : {}) },
   });
   if (values.json) return printJson(row);

@@ -1,12 +1,12 @@
 // `push-relay subscriptions [--all] [--json]`: what this relay's client_id is subscribed to upstream.
-import type { SubscriptionRow } from '../protocol/frames.js';
 import { neutralizeText } from '../protocol/untrusted-text.js';
+import { LOCAL_API, localApiPath, type SubscriptionsResponse } from '../protocol/local-api.js';
 import { parse } from './args.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...HOME_OPTION, all: { type: 'boolean' }, json: { type: 'boolean' } }, 'push-relay subscriptions [--all] [--json] [--home DIR]');
-  const { subscriptions } = await callRelay<{ subscriptions: SubscriptionRow[] }>(values.home, `/v1/subscriptions${values.all ? '?include_deleted=true' : ''}`);
+  const { subscriptions } = await callRelay<SubscriptionsResponse>(values.home, localApiPath(LOCAL_API.subscriptions, { include_deleted: values.all || undefined }));
   if (values.json) return printJson(subscriptions);
   if (subscriptions.length === 0) {
     process.stdout.write('no subscriptions; add one with `push-relay subscribe --topic "deal.*"`\n');

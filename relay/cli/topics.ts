@@ -1,12 +1,12 @@
 // `push-relay topics [--category C] [--json]`: the push server's topic catalog.
-import type { TopicInfo } from '../protocol/tools.js';
 import { neutralizeText } from '../protocol/untrusted-text.js';
+import { LOCAL_API, localApiPath, type TopicsResponse } from '../protocol/local-api.js';
 import { parse } from './args.js';
 import { callRelay, HOME_OPTION, printJson } from './relay-connection.js';
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...HOME_OPTION, category: { type: 'string' }, json: { type: 'boolean' } }, 'push-relay topics [--category C] [--json] [--home DIR]');
-  const { topics } = await callRelay<{ topics: TopicInfo[] }>(values.home, `/v1/topics${values.category ? `?category=${encodeURIComponent(values.category)}` : ''}`);
+  const { topics } = await callRelay<TopicsResponse>(values.home, localApiPath(LOCAL_API.topics, { category: values.category || undefined }));
   if (values.json) return printJson(topics);
   // The catalog is the server's text: each field neutralized and clipped, one line per topic.
   const rows = topics.map((t) => ({ topic: neutralizeText(t.topic, 120), category: neutralizeText(t.category, 40), description: neutralizeText(t.description, 400) }));

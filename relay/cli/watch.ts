@@ -10,11 +10,11 @@
 import { request, type IncomingMessage } from 'node:http';
 import { findRelay, relayRequest, type RelayEndpoint } from '../client/local-client.js';
 import { resolveHome } from '../config/home.js';
-import { watchLine, type HookEvent } from '../hooks/format.js';
+import { watchLine } from '../hooks/format.js';
+import { LOCAL_API, localApiPath, type EventsResponse, type WaitResponse } from '../protocol/local-api.js';
 import { parse } from './args.js';
 import { HOME_OPTION } from './relay-connection.js';
 
-type WatchEvent = HookEvent & { seq: number };
 const RETRY_MS = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,7 +38,7 @@ async function connect(home: string, out: Output): Promise<{ relay: RelayEndpoin
   for (;;) {
     try {
       const relay = findRelay(home);
-      const { head } = await relayRequest<{ head: number }>(relay, '/v1/events?limit=1', { timeoutMs: 5000 });
+      const { head } = await relayRequest<EventsResponse>(relay, localApiPath(LOCAL_API.events, { limit: 1 }), { timeoutMs: 5000 });
       out.notice(`following ${relay.url}`);
       return { relay, head };
     } catch (err) {
@@ -53,9 +53,8 @@ async function followConsumer(home: string, consumer: string, topic: string | un
     const { relay } = await connect(home, out);
     try {
       for (;;) {
-        const query = new URLSearchParams({ consumer, ack: 'true', limit: '100', timeout_ms: '30000' });
-        if (topic) query.set('topic', topic);
-        const answer = await relayRequest<{ events: WatchEvent[] }>(relay, `/v1/wait?${query}`, { timeoutMs: 45_000 });
+        const path = localApiPath(LOCAL_API.wait, { consumer, topic: topic || undefined, ack: true, limit: 100, timeout_ms: 30_000 });
+        const answer = await relayRequest<WaitResponse>(relay, path, { timeoutMs: 45_000 });
         for (const e of answer.events) out.line(watchLine(e));
       }
     } catch (err) {
@@ -68,7 +67,7 @@ async function followConsumer(home: string, consumer: string, topic: string | un
 /** Opens /v1/stream; calls `onEvent` for each `event` message; resolves when the stream ends. */
 function openStream(relay: RelayEndpoint, onOpen: () => void, onEvent: () => void): Promise<void> {
   return new Promise((resolve) => {
-    const req = request(`${relay.url}/v1/stream`, { headers: { authorization: `Bearer ${relay.token}`, accept: 'text/event-stream' } }, (res: IncomingMessage) => {
+    const req = request(`${relay.url}${LOCAL_API.stream}`, { headers: { authorization: `Bearer ${relay.token}`, accept: 'text/event-stream' } }, (res: IncomingMessage) => {
       if (res.statusCode !== 200) {
         res.resume();
         return resolve();
@@ -105,9 +104,8 @@ async function followInbox(home: string, topic: string | undefined, out: Output)
       let again = false;
       const drain = async (): Promise<void> => {
         for (;;) {
-          const query = new URLSearchParams({ since: String(last), limit: '1000' });
-          if (topic) query.set('topic', topic);
-          const { events, head: now } = await relayRequest<{ events: WatchEvent[]; head: number }>(relay, `/v1/events?${query}`, { timeoutMs: 10_000 });
+          const path = localApiPath(LOCAL_API.events, { since: last, topic: topic || undefined, limit: 1000 });
+          const { events, head: now } = await relayRequest<EventsResponse>(relay, path, { timeoutMs: 10_000 });
           for (const e of events) out.line(watchLine(e));
           if (events.length > 0) last = events.at(-1)!.seq;
           else if (topic && now > last!) last = now; // nothing matched up to the head: skip the scanned range

@@ -3,9 +3,15 @@
 // it (they speak raw-get.ts instead); local-client.ts re-exports all of it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RelayError } from '../util/errors.js';
 
-export class RelayUnavailableError extends Error {
-  readonly code = 'relay_unavailable';
+/** No relay answers on the home dir; the message says how to start one. */
+export class RelayUnavailableError extends RelayError {
+  declare readonly code: 'relay_unavailable';
+
+  constructor(message: string) {
+    super('relay_unavailable', 'relay_unavailable', message);
+  }
 }
 
 export interface RelayEndpoint {

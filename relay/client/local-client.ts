@@ -2,17 +2,19 @@
 // `<home>/relay.json` and `<home>/local-token` and speaks node:http (not fetch: loading undici costs tens of
 // milliseconds on the hook path). No zod, no SDK here.
 import { request } from 'node:http';
+import { kindOfStatus, RelayError } from '../util/errors.js';
 import { RelayUnavailableError, type RelayEndpoint } from './endpoint.js';
 
 export { findRelay, RelayUnavailableError, type RelayEndpoint } from './endpoint.js';
 
-export class RelayRequestError extends Error {
+/** The relay answered with an error: its code and message, and the kind its status stands for in the catalogue. */
+export class RelayRequestError extends RelayError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    super(message);
+    super(kindOfStatus(status), code, message);
   }
 }
 

@@ -2,12 +2,13 @@
 // the inbox"), the local token, and relay.json — the small files hooks and the stdio bridge read.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { RelayError } from '../util/errors.js';
 import type { HomePaths } from './home.js';
 
-export class InstanceLockedError extends Error {
-  readonly code = 'already_running';
+export class InstanceLockedError extends RelayError {
+  declare readonly code: 'already_running';
   constructor(readonly pid: number, home: string) {
-    super(`another relay (pid ${pid}) is already running on ${home}; stop it first, or use another --home`);
+    super('config', 'already_running', `another relay (pid ${pid}) is already running on ${home}; stop it first, or use another --home`);
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../inbox/types.js';
 import { NotificationSettingsSchema } from '../notify/settings.js';
+import { RelayError } from '../util/errors.js';
 import { refuseSymlink, settingsFile, SettingsFileError, type SettingsBackend } from './settings-file.js';
 
 export type { SettingsBackend } from './settings-file.js';
@@ -47,12 +48,14 @@ export type Settings = z.infer<typeof SettingsSchema>;
 /** A change: a value sets a key, `null` removes it, a missing key stays as it is. */
 export type SettingsPatch = { [K in keyof Settings]?: Settings[K] | null };
 
-export class SettingsError extends Error {
-  readonly code = 'invalid_settings';
+/** Settings cannot be used as they are; the message says what to fix. */
+export class SettingsError extends RelayError {
+  declare readonly code: 'invalid_settings';
   /** Each offending key (`notifications.maxPerMinute`) with the schema's words, when values are to blame. */
   readonly issues: readonly { field: string; message: string }[];
+
   constructor(message: string, issues: readonly { field: string; message: string }[] = []) {
-    super(message);
+    super('config', 'invalid_settings', message);
     this.issues = issues;
   }
 }

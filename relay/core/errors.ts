@@ -1,9 +1,9 @@
-// A configuration problem the user can fix (missing key, bad URL, port in use): one line, exit 1.
-export class RelayConfigError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
+// A configuration problem the user can fix (missing key, bad URL, port in use): one line, exit 1 (the `config`
+// kind of the error catalogue, relay/util/errors.ts).
+import { RelayError } from '../util/errors.js';
+
+export class RelayConfigError extends RelayError {
+  constructor(message: string, code: string) {
+    super('config', code, message);
   }
 }

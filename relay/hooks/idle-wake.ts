@@ -14,7 +14,8 @@
 // after the session (a tray app launched later), and the wait costs nothing but one sleeping process.
 import { join } from 'node:path';
 import { findRelay, relayRequest } from '../client/local-client.js';
-import { describeEvents, type HookEvent } from './format.js';
+import { LOCAL_API, localApiPath, type WaitResponse } from '../protocol/local-api.js';
+import { describeEvents } from './format.js';
 import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, type HookOptions, type HookResult } from './input.js';
 import { acquireLock, isAlive } from './lock.js';
 import { fetchPending } from './relay.js';
@@ -24,13 +25,6 @@ export interface IdleWakeOptions extends Omit<HookOptions, 'deadline'> {
   checkIntervalMs?: number;
   /** One long-poll's length; the hook polls again after each (ms). */
   pollMs?: number;
-}
-
-interface WaitAnswer {
-  status: string;
-  consumer: string;
-  events: HookEvent[];
-  pending: number;
 }
 
 function parsePid(raw: string | undefined): number | undefined {
@@ -93,8 +87,8 @@ export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult
         continue;
       }
       try {
-        const query = new URLSearchParams({ consumer, ack: 'true', limit: String(MAX_LISTED_EVENTS), timeout_ms: String(pollMs) });
-        const answer = await relayRequest<WaitAnswer>(relay, `/v1/wait?${query}`, { signal: gone.signal, timeoutMs: pollMs + 15_000 });
+        const path = localApiPath(LOCAL_API.wait, { consumer, ack: true, limit: MAX_LISTED_EVENTS, timeout_ms: pollMs });
+        const answer = await relayRequest<WaitResponse>(relay, path, { signal: gone.signal, timeoutMs: pollMs + 15_000 });
         if (answer.events?.length > 0) {
           const n = answer.events.length;
           const stderr = describeEvents({

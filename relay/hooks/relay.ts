@@ -5,6 +5,7 @@
 // running, a hook answers without paying for them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOCAL_API, localApiPath, type AckRequest, type PendingResponse } from '../protocol/local-api.js';
 import type { HookEvent } from './format.js';
 
 export interface PendingAnswer {
@@ -31,10 +32,10 @@ export async function fetchPending(home: string, req: PendingRequest): Promise<P
   try {
     const [{ findRelay }, { rawGet }] = await Promise.all([import('../client/endpoint.js'), import('../client/raw-get.js')]);
     const relay = findRelay(home);
-    const query = new URLSearchParams({ consumer: req.consumer, limit: String(req.limit), ack: String(req.ack) });
-    const res = await rawGet(relay.url, `/v1/pending?${query}`, { authorization: `Bearer ${relay.token}` }, req.timeoutMs);
+    const path = localApiPath(LOCAL_API.pending, { consumer: req.consumer, limit: req.limit, ack: req.ack });
+    const res = await rawGet(relay.url, path, { authorization: `Bearer ${relay.token}` }, req.timeoutMs);
     if (res.status !== 200) return undefined;
-    const answer = JSON.parse(res.body) as PendingAnswer;
+    const answer = JSON.parse(res.body) as Partial<PendingResponse> | null;
     if (!answer || !Array.isArray(answer.events)) return undefined;
     return { consumer: String(answer.consumer ?? req.consumer), events: answer.events, pending: Number(answer.pending) || 0 };
   } catch {
@@ -53,7 +54,8 @@ export async function ackListed(home: string, consumer: string, events: readonly
   try {
     const [{ findRelay }, { rawRequest }] = await Promise.all([import('../client/endpoint.js'), import('../client/raw-get.js')]);
     const relay = findRelay(home);
-    const res = await rawRequest(relay.url, '/v1/ack', { authorization: `Bearer ${relay.token}` }, timeoutMs, JSON.stringify({ consumer, up_to_seq: last }));
+    const body: AckRequest = { consumer, up_to_seq: last };
+    const res = await rawRequest(relay.url, LOCAL_API.ack, { authorization: `Bearer ${relay.token}` }, timeoutMs, JSON.stringify(body));
     return res.status === 200;
   } catch {
     return false;

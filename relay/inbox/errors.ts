@@ -1,4 +1,5 @@
 // Typed inbox errors (STYLE.md "Typed errors with a discriminator"): callers branch on `code`, never on message text.
+import { RelayError, type ErrorKindName } from '../util/errors.js';
 
 export type InboxErrorCode =
   /** The inbox was closed; every later call fails with this until it is opened again. */
@@ -10,13 +11,20 @@ export type InboxErrorCode =
   /** A caller passed something the inbox cannot store or use (e.g. a non-integer seq). */
   | 'inbox_invalid_argument';
 
-export class InboxError extends Error {
+/** Each code's kind in the error catalogue: a closed inbox is a relay shutting down; a failed write, a disk to check. */
+const KINDS: Record<InboxErrorCode, ErrorKindName> = {
+  inbox_closed: 'relay_stopping',
+  inbox_write_failed: 'storage',
+  inbox_open_failed: 'storage',
+  inbox_invalid_argument: 'bad_request',
+};
+
+export class InboxError extends RelayError {
   override readonly name: string = 'InboxError';
-  readonly code: InboxErrorCode;
+  declare readonly code: InboxErrorCode;
 
   constructor(code: InboxErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
+    super(KINDS[code], code, message, options);
   }
 }
 

@@ -21,11 +21,17 @@ import {
   type InstallFlags,
   type Launcher,
 } from './spec.js';
+import { RelayError } from '../util/errors.js';
 
 export type Scope = 'user' | 'project';
 
-export class InstallConflictError extends Error {
-  readonly code = 'install_conflict';
+/** The Claude Code settings cannot take the entries as they are; the message says what to fix. */
+export class InstallConflictError extends RelayError {
+  declare readonly code: 'install_conflict';
+
+  constructor(message: string) {
+    super('config', 'install_conflict', message);
+  }
 }
 
 export interface Targets {

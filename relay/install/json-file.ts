@@ -2,11 +2,17 @@
 // cannot parse, keep its indentation and mode, write a timestamped backup first, replace it atomically.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { RelayError } from '../util/errors.js';
 
 export type JsonObject = Record<string, unknown>;
 
-export class JsonFileError extends Error {
-  readonly code = 'json_file';
+/** Another program's JSON file we will not touch as it is; the message says what to fix. */
+export class JsonFileError extends RelayError {
+  declare readonly code: 'json_file';
+
+  constructor(message: string) {
+    super('config', 'json_file', message);
+  }
 }
 
 export interface JsonDoc {

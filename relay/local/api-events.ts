@@ -1,22 +1,9 @@
-// The shape of an event on the local API, the MCP tools and the hooks: the upstream event plus where it
-// sits in this inbox (`seq`, for acks and paging) and when it arrived.
+// The shape of an event on the local API, the MCP tools and the hooks (relay/protocol/local-api.ts): the
+// upstream event plus where it sits in this inbox (`seq`, for acks and paging) and when it arrived.
 import type { StoredEvent } from '../inbox/types.js';
+import type { ApiEvent } from '../protocol/local-api.js';
 
-export interface ApiEvent {
-  seq: number;
-  event_id: number;
-  topic: string;
-  category: string;
-  occurred_at: string;
-  received_at: string;
-  aggregate_type: string | null;
-  aggregate_id: string | null;
-  actor_id: string | null;
-  correlation_id: string | null;
-  payload: Record<string, unknown>;
-  subscription_ids: string[];
-  server: string;
-}
+export type { ApiEvent };
 
 export function toApiEvent(e: StoredEvent): ApiEvent {
   return {

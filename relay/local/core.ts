@@ -4,19 +4,15 @@ import type { NotificationStatus } from '../notify/service.js';
 import type { Category, ListTopicsOutputSchema, SubscribeInput } from '../protocol/tools.js';
 import type { PushStreamStatus } from '../upstream/push-stream.js';
 import type { SubscriptionRow } from '../protocol/frames.js';
+import type { RelayStatus as WireRelayStatus } from '../protocol/local-api.js';
 import type { z } from 'zod';
 
-export interface RelayStatus {
-  version: string;
-  pid: number;
-  home: string;
-  mode: 'demo' | 'server';
-  server: string;
-  client_id: string;
-  started_at: string;
-  local_url: string;
+/**
+ * `/v1/status` as the relay produces it: the contract (relay/protocol/local-api.ts) with the upstream and
+ * notification snapshots in full. `extends` keeps the two in step: a field the contract names must be here.
+ */
+export interface RelayStatus extends WireRelayStatus {
   upstream: PushStreamStatus;
-  inbox: Record<string, unknown>;
   consumers: { name: string; topic: string | undefined; cursor: number; pending: number }[];
   /** OS notifications (relay/notify): absent when the host runs without them. */
   notifications?: NotificationStatus;

@@ -3,9 +3,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { DEFAULT_CONSUMER } from '../inbox/types.js';
+import { LOCAL_API, type EventsResponse, type SubscriptionsResponse } from '../protocol/local-api.js';
 import { CategorySchema, SubscribeInputSchema } from '../protocol/tools.js';
 import { HttpError, readJson, sendJson } from '../util/http.js';
 import { toApiEvent } from './api-events.js';
+import { consumerOps } from './consumer-ops.js';
 import type { RelayCore } from './core.js';
 import { openEventStream } from './event-stream.js';
 
@@ -75,42 +77,23 @@ function badRequest(error: z.ZodError): HttpError {
   return new HttpError(400, 'invalid_request', message);
 }
 
-/** Maps `up_to_event_id` (what agents see) to the inbox's seq for the consumer's events. */
-export function seqForEventId(core: RelayCore, consumer: string, eventId: number): number {
-  const pending = core.inbox.pending(consumer, { limit: 100_000 });
-  let seq: number | undefined;
-  for (const e of pending) if (e.event_id <= eventId) seq = e.seq;
-  return seq ?? 0;
-}
-
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
 export function v1Routes(core: RelayCore): Record<string, Partial<Record<string, Handler>>> {
+  const ops = consumerOps(core.inbox);
   return {
-    '/v1/status': { GET: (_req, res) => sendJson(res, 200, core.status()) },
+    [LOCAL_API.status]: { GET: (_req, res) => sendJson(res, 200, core.status()) },
 
-    '/v1/pending': {
+    [LOCAL_API.pending]: {
       GET: async (_req, res, url) => {
         const q = query(PendingQuery, url);
-        await core.inbox.consumer(q.consumer, { startAt: q.start });
-        const events = core.inbox.pending(q.consumer, { topic: q.topic, limit: q.limit });
-        let state = (await core.inbox.consumer(q.consumer));
-        if (q.ack && events.length > 0) state = await core.inbox.ackEvents(q.consumer, events.map((e) => e.seq));
-        const remaining = core.inbox.pending(q.consumer, { topic: q.topic }).length;
-        sendJson(res, 200, {
-          consumer: q.consumer,
-          events: events.map(toApiEvent),
-          acked: q.ack && events.length > 0,
-          pending: q.ack ? remaining : remaining - events.length,
-          cursor: state.cursor,
-        });
+        sendJson(res, 200, await ops.pending(q));
       },
     },
 
-    '/v1/wait': {
-      GET: async (req, res, url) => {
+    [LOCAL_API.wait]: {
+      GET: async (_req, res, url) => {
         const q = query(WaitQuery, url);
-        await core.inbox.consumer(q.consumer);
         // A long-poll: stop waiting the moment the caller goes away (hooks get killed, users hit ^C). Only then:
         // aborting after a response that went out whole wakes nothing, yet builds an AbortError (a stack trace)
         // and dispatches it, ~7% of the relay's CPU when 1,000 long-polls are released (test/bench/waiters.ts).
@@ -118,57 +101,42 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
         res.on('close', () => {
           if (!res.writableFinished) abort.abort();
         });
-        const events = await core.inbox.waitForPending(q.consumer, {
-          topic: q.topic,
-          limit: q.limit,
-          timeoutMs: q.timeout_ms,
-          signal: abort.signal,
-        });
-        if (abort.signal.aborted && res.destroyed) return;
-        if (q.ack && events.length > 0) await core.inbox.ackEvents(q.consumer, events.map((e) => e.seq));
-        const remaining = core.inbox.pending(q.consumer, { topic: q.topic }).length;
-        sendJson(res, 200, {
-          status: events.length > 0 ? 'event' : 'timeout',
-          consumer: q.consumer,
-          events: events.map(toApiEvent),
-          pending: q.ack ? remaining : remaining - events.length,
-        });
-        void req;
+        const answer = await ops.wait({ ...q, timeoutMs: q.timeout_ms, signal: abort.signal });
+        if (abort.signal.aborted) return; // nobody is left to answer
+        sendJson(res, 200, answer);
       },
     },
 
-    '/v1/ack': {
+    [LOCAL_API.ack]: {
       POST: async (req, res) => {
         const b = await body(AckBody, req);
-        await core.inbox.consumer(b.consumer);
-        const seq = b.up_to_seq ?? seqForEventId(core, b.consumer, b.up_to_event_id!);
-        const state = await core.inbox.ack(b.consumer, seq);
+        const state = await ops.ack(b.up_to_seq === undefined ? { consumer: b.consumer, upToEventId: b.up_to_event_id! } : { consumer: b.consumer, upToSeq: b.up_to_seq });
         sendJson(res, 200, state);
       },
     },
 
-    '/v1/events': {
+    [LOCAL_API.events]: {
       GET: (_req, res, url) => {
         const q = query(EventsQuery, url);
         const events =
           q.since === undefined
             ? core.inbox.recent(q.limit, { topic: q.topic })
             : core.inbox.readSince(q.since, { topic: q.topic, limit: q.limit });
-        sendJson(res, 200, { events: events.map(toApiEvent), head: core.inbox.head() });
+        sendJson(res, 200, { events: events.map(toApiEvent), head: core.inbox.head() } satisfies EventsResponse);
       },
     },
 
-    '/v1/stream': { GET: (req, res) => openEventStream(core, req, res) },
+    [LOCAL_API.stream]: { GET: (req, res) => openEventStream(core, req, res) },
 
-    '/v1/subscriptions': {
+    [LOCAL_API.subscriptions]: {
       GET: async (_req, res, url) => {
         const includeDeleted = url.searchParams.get('include_deleted') === 'true';
-        sendJson(res, 200, { subscriptions: await core.control.listSubscriptions(includeDeleted) });
+        sendJson(res, 200, { subscriptions: await core.control.listSubscriptions(includeDeleted) } satisfies SubscriptionsResponse);
       },
       POST: async (req, res) => sendJson(res, 200, await core.control.subscribe(await body(SubscribeBody, req))),
     },
 
-    '/v1/topics': {
+    [LOCAL_API.topics]: {
       GET: async (_req, res, url) => {
         const q = query(z.strictObject({ category: CategorySchema.optional() }), url);
         sendJson(res, 200, await core.control.listTopics(q.category));

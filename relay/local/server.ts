@@ -2,8 +2,9 @@
 // /v1/health. Routes are a fixed table (node:http, no framework: the hook path stays light).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpError, sendError, sendJson } from '../util/http.js';
+import { HttpError, httpErrorOf, sendError, sendJson } from '../util/http.js';
 import type { Logger } from '../util/log.js';
+import { LOCAL_API } from '../protocol/local-api.js';
 import type { RelayCore } from './core.js';
 import { allowedHosts, checkHostAndOrigin, checkToken } from './guard.js';
 import { unsubscribeRoute, v1Routes, type Handler } from './routes.js';
@@ -40,7 +41,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     checkHostAndOrigin(req, hosts);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
-    if (path === '/v1/health') return sendJson(res, 200, { ok: true, version: options.version, pid: process.pid });
+    if (path === LOCAL_API.health) return sendJson(res, 200, { ok: true, version: options.version, pid: process.pid });
     const publicHandler = options.publicRoutes?.[path];
     if (publicHandler && (req.method === 'GET' || req.method === 'HEAD')) return publicHandler(req, res, url);
     checkToken(req, token);
@@ -52,10 +53,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       if (!handler) throw new HttpError(405, 'method_not_allowed', `use ${Object.keys(table).join(' or ')} on ${path}`, { allow: Object.keys(table).join(', ') });
       return handler(req, res, url);
     }
-    if (path.startsWith('/v1/subscriptions/') && req.method === 'DELETE') {
+    if (path.startsWith(`${LOCAL_API.subscriptions}/`) && req.method === 'DELETE') {
       let id: string;
       try {
-        id = decodeURIComponent(path.slice('/v1/subscriptions/'.length));
+        id = decodeURIComponent(path.slice(LOCAL_API.subscriptions.length + 1));
       } catch {
         // A malformed %-escape is the caller's mistake (400), not an internal error.
         throw new HttpError(400, 'invalid_request', 'subscription id looks wrong');
@@ -76,12 +77,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     },
     (req, res) => {
       route(req, res).catch((err: unknown) => {
-        if (err instanceof HttpError) return sendError(res, err);
-        const e = err as { code?: string; message?: string; status?: number };
-        // Typed errors from the layers below (control plane, inbox) carry a code a caller can act on.
-        if (typeof e.code === 'string' && typeof e.message === 'string') {
-          return sendError(res, new HttpError(e.status ?? 502, e.code, e.message));
-        }
+        // Typed errors (the catalogue, relay/util/errors.ts) carry a code and a message a caller can act on.
+        const known = httpErrorOf(err);
+        if (known) return sendError(res, known);
         log.error(`local API ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
         sendError(res, new HttpError(500, 'internal_error', 'internal error; see <home>/logs/relay.log'));
       });

@@ -10,10 +10,11 @@ import { z } from 'zod';
 import { SettingsError, type Settings, type SettingsPatch, type SettingsStore } from '../config/settings.js';
 import { RelayConfigError } from '../core/errors.js';
 import { ConfigError } from '../upstream/server-url.js';
+import { LOCAL_API } from '../protocol/local-api.js';
 import { HttpError, readJson, sendJson } from '../util/http.js';
 import type { Handler } from './routes.js';
 
-export const SETTINGS_PATH = '/v1/settings';
+export const SETTINGS_PATH = LOCAL_API.settings;
 
 export type KeyStorage = 'plain' | 'encrypted';
 

@@ -3,6 +3,7 @@
 // than a week, so a forgotten pause cannot silence the relay for good.
 import { z } from 'zod';
 import { nextLocalTime } from './clock.js';
+import { RelayError } from '../util/errors.js';
 
 export const PAUSE_PRESETS = ['15m', '1h', '8h', 'tomorrow'] as const;
 export type PausePreset = (typeof PAUSE_PRESETS)[number];
@@ -19,8 +20,13 @@ export const PauseBodySchema = z.union([
   z.strictObject({ until: z.string().min(1).max(100) }),
 ]);
 
-export class PauseError extends Error {
-  readonly code = 'invalid_pause';
+/** A pause request that cannot work; the message says which ones can. */
+export class PauseError extends RelayError {
+  declare readonly code: 'invalid_pause';
+
+  constructor(message: string) {
+    super('bad_request', 'invalid_pause', message);
+  }
 }
 
 /**

@@ -6,11 +6,12 @@
 // A pause lives in memory: it ends by itself, and a restarted relay starts unpaused.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler } from '../local/routes.js';
+import { LOCAL_API } from '../protocol/local-api.js';
 import { HttpError, readJson, sendJson } from '../util/http.js';
 import { PauseBodySchema, PauseError, pauseRequestFromBody } from './pause.js';
 import type { NotificationService } from './service.js';
 
-export const NOTIFICATIONS_PATH = '/v1/notifications';
+export const NOTIFICATIONS_PATH = LOCAL_API.notifications;
 
 function only(method: string, req: IncomingMessage, path: string): void {
   if (req.method !== method) throw new HttpError(405, 'method_not_allowed', `use ${method} on ${path}`, { allow: method });

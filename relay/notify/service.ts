@@ -3,6 +3,7 @@
 // one popup at a time. Without a notification service on the machine it says so in ONE log line and goes on
 // counting; the relay never waits for, or fails because of, a popup.
 import type { Inbox, StoredEvent } from '../inbox/types.js';
+import type { NotificationStatus as WireNotificationStatus } from '../protocol/local-api.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { systemClock, type Clock } from './clock.js';
 import { formatEvent, formatSummary } from './format.js';
@@ -34,18 +35,12 @@ export interface NotificationCounts extends PolicyStats {
   unavailable: number;
 }
 
-/** What `status()` reports (also under `notifications` in the relay's /v1/status). */
-export interface NotificationStatus {
-  notifier: string;
-  /** null until the first check has answered. */
-  available: boolean | null;
-  unavailable_reason: string | null;
-  enabled: boolean;
-  /** ISO time the current pause ends, or null. */
-  paused_until: string | null;
-  quiet_hours_now: boolean;
-  /** Events held for a burst summary or deferred by the per-minute ceiling. */
-  pending: number;
+/**
+ * What `status()` reports (also under `notifications` in the relay's /v1/status): the contract's shape
+ * (relay/protocol/local-api.ts; `available` is null until the first check has answered, `pending` counts events
+ * held for a burst summary or deferred by the per-minute ceiling) with the full counts.
+ */
+export interface NotificationStatus extends WireNotificationStatus {
   counts: NotificationCounts;
 }
 

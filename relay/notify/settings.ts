@@ -4,6 +4,7 @@
 // No I/O and no heavy imports here: relay/config (and through it the hooks) imports this file.
 import { z } from 'zod';
 import { TopicPatternSchema } from '../protocol/topic-glob.js';
+import { RelayError } from '../util/errors.js';
 
 const CLOCK_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 /** A local wall-clock time, 24-hour `HH:MM`. */
@@ -60,8 +61,13 @@ export type NotificationSettingsInput = z.input<typeof NotificationSettingsSchem
 
 export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = NotificationSettingsSchema.parse({});
 
-export class NotificationSettingsError extends Error {
-  readonly code = 'invalid_notification_settings';
+/** Notification settings that fail their schema; the message names each bad field. */
+export class NotificationSettingsError extends RelayError {
+  declare readonly code: 'invalid_notification_settings';
+
+  constructor(message: string) {
+    super('config', 'invalid_notification_settings', message);
+  }
 }
 
 /** Validates a policy (undefined = the defaults). Throws NotificationSettingsError naming each bad field. */

@@ -1,17 +1,17 @@
 // Typed errors of the upstream side (STYLE.md "Typed errors with a discriminator"): callers branch on `code`,
-// never on message text. Every message is safe to log: secrets are redacted before they get here.
+// never on message text. Every message is safe to log: secrets are redacted before they get here. Each is a
+// RelayError of the catalogue (relay/util/errors.ts), which says what it becomes on the local API, MCP and CLI.
+import { RelayError } from '../util/errors.js';
 
 export type ConfigErrorCode = 'invalid_server_url';
 
 /** A configuration value that cannot work; the message says what to change. */
-export class ConfigError extends Error {
+export class ConfigError extends RelayError {
   override readonly name = 'ConfigError';
+  declare readonly code: ConfigErrorCode;
 
-  constructor(
-    readonly code: ConfigErrorCode,
-    message: string,
-  ) {
-    super(message);
+  constructor(code: ConfigErrorCode, message: string) {
+    super('config', code, message);
   }
 }
 
@@ -21,18 +21,19 @@ export type RedirectErrorCode = 'cross_origin_redirect' | 'too_many_redirects' |
  * A redirect the guarded fetch refused to follow. The bearer token never left the configured origin: the
  * request that would have carried it to `to` was not made.
  */
-export class RedirectError extends Error {
+export class RedirectError extends RelayError {
   override readonly name = 'RedirectError';
+  declare readonly code: RedirectErrorCode;
 
   constructor(
-    readonly code: RedirectErrorCode,
+    code: RedirectErrorCode,
     message: string,
     /** Where the redirect came from and pointed to, without query or fragment. */
     readonly from: string,
     readonly to: string | undefined,
     readonly status: number,
   ) {
-    super(message);
+    super('upstream', code, message);
   }
 }
 
@@ -55,18 +56,23 @@ export type ControlErrorCode =
   /** `close()` was called. */
   | 'closed';
 
-/** A control-plane call that failed; `status` is the HTTP status when there was one. */
-export class ControlError extends Error {
+/**
+ * A control-plane call that failed; `status` is the push server's HTTP status when there was one (never the
+ * local API's: on /v1 every ControlError is a 502, but arguments refused before sending are a 400, and a closed
+ * client is a relay shutting down).
+ */
+export class ControlError extends RelayError {
   override readonly name = 'ControlError';
+  declare readonly code: ControlErrorCode;
 
   constructor(
-    readonly code: ControlErrorCode,
+    code: ControlErrorCode,
     message: string,
     readonly tool?: string,
     readonly status?: number,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(code === 'invalid_input' ? 'bad_request' : code === 'closed' ? 'relay_stopping' : 'upstream', code, message, options);
   }
 }
 

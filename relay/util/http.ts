@@ -1,19 +1,31 @@
 // Small HTTP helpers shared by the reference server and the relay's local server (node:http, no framework:
 // the routes are few and fixed, and the hook path must stay light).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ERROR_KINDS, kindOfStatus, RelayError } from './errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** An error that becomes a 4xx/5xx JSON body `{ error: { code, message } }`. */
-export class HttpError extends Error {
+/** An error that becomes a 4xx/5xx JSON body `{ error: { code, message } }`, with its own status. */
+export class HttpError extends RelayError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(kindOfStatus(status), code, message);
   }
+}
+
+/**
+ * The HTTP answer of a failure (the local API's one mapping): an HttpError as it is, any other RelayError by its
+ * kind in the catalogue, with its own code and message. Undefined for anything else: a bug, which the caller
+ * logs and answers as a 500 that names no internals.
+ */
+export function httpErrorOf(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  if (err instanceof RelayError) return new HttpError(ERROR_KINDS[err.kind].status, err.code, err.message);
+  return undefined;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

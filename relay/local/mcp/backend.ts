@@ -4,8 +4,9 @@
 import type { z } from 'zod';
 import type { SubscriptionRow } from '../../protocol/frames.js';
 import type { Category, ListTopicsOutputSchema, SubscribeInput } from '../../protocol/tools.js';
-import type { ApiEvent } from '../api-events.js';
+import type { ApiEvent, ConsumerStart, PendingResponse } from '../../protocol/local-api.js';
 import type { RelayStatus } from '../core.js';
+import type { ToolErrorCode } from '../../util/errors.js';
 
 export interface PendingQuery {
   consumer: string;
@@ -13,15 +14,12 @@ export interface PendingQuery {
   limit: number;
   /** Move the consumer's cursor past the returned events. */
   ack: boolean;
+  /** Where the consumer starts if this is its first use (DESIGN.md "Consumers"). */
+  start?: ConsumerStart | undefined;
 }
 
-export interface PendingResult {
-  consumer: string;
-  events: ApiEvent[];
-  acked: boolean;
-  /** Matching events still pending after this call (beyond the returned ones). */
-  pending: number;
-}
+/** `GET /v1/pending`'s answer (relay/protocol/local-api.ts); the tool does not show the cursor. */
+export type PendingResult = Omit<PendingResponse, 'cursor'>;
 
 export interface WaitQuery {
   consumer: string;
@@ -58,16 +56,7 @@ export interface ToolBackend {
   status(): Promise<RelayStatus>;
 }
 
-export type ToolErrorCode =
-  /** No relay on the home dir, or it does not answer. */
-  | 'relay_not_running'
-  /** The relay is shutting down (its inbox closed under the call). */
-  | 'relay_stopping'
-  /** The relay refused the arguments. */
-  | 'invalid_request'
-  /** The push server (control plane) failed or refused. */
-  | 'upstream_error'
-  | 'relay_error';
+export type { ToolErrorCode };
 
 /** A failure the model can act on; the tools turn it into an `isError: true` result with this message. */
 export class ToolError extends Error {

@@ -5,7 +5,7 @@
 // fetched from `/v1/events?since=` before live ones, so none is skipped and none repeated (ordered by seq).
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { findRelay, relayRequest, type RelayEndpoint } from '../../client/local-client.js';
-import type { ApiEvent } from '../api-events.js';
+import { LOCAL_API, localApiPath, type ApiEvent, type EventsResponse } from '../../protocol/local-api.js';
 import { SseDecoder } from './sse-decoder.js';
 
 export interface ChannelFeedOptions {
@@ -86,7 +86,7 @@ export class ChannelFeed {
     let syncing = false;
     const held: ApiEvent[] = [];
     const decoder = new SseDecoder();
-    const req = request(`${relay.url}/v1/stream`, { headers: { authorization: `Bearer ${relay.token}`, accept: 'text/event-stream' } });
+    const req = request(`${relay.url}${LOCAL_API.stream}`, { headers: { authorization: `Bearer ${relay.token}`, accept: 'text/event-stream' } });
     this.#req = req;
     const fail = (why: string) => {
       if (generation !== this.#generation) return;
@@ -140,7 +140,7 @@ export class ChannelFeed {
 
   /** Sets the starting point at a first connect; after a gap, hands on what landed meanwhile. */
   async #sync(relay: RelayEndpoint, head: number | undefined): Promise<void> {
-    if (head === undefined) head = (await relayRequest<{ head: number }>(relay, '/v1/events?limit=1', { timeoutMs: 10_000 })).head;
+    if (head === undefined) head = (await relayRequest<EventsResponse>(relay, localApiPath(LOCAL_API.events, { limit: 1 }), { timeoutMs: 10_000 })).head;
     // First connect: start from now (the inbox's history is for get_pending_events, not for pushes). A head
     // below our point is a fresh inbox whose seqs started over.
     if (this.#lastSeq === undefined || head < this.#lastSeq) {
@@ -148,7 +148,7 @@ export class ChannelFeed {
       return;
     }
     if (head === this.#lastSeq) return;
-    const { events } = await relayRequest<{ events: ApiEvent[] }>(relay, `/v1/events?since=${this.#lastSeq}&limit=${BACKFILL_LIMIT}`, { timeoutMs: 10_000 });
+    const { events } = await relayRequest<EventsResponse>(relay, localApiPath(LOCAL_API.events, { since: this.#lastSeq, limit: BACKFILL_LIMIT }), { timeoutMs: 10_000 });
     this.#deliver(events);
   }
 

@@ -2,10 +2,12 @@
 // It never opens an upstream stream of its own. The relay is looked up through `<home>/relay.json` at every
 // call, so an agent started before the relay works as soon as the relay is up, and one that outlives a relay
 // restart follows it to its new port.
-import { findRelay, relayRequest, RelayRequestError, RelayUnavailableError, type RelayEndpoint, type RequestOptions } from '../../client/local-client.js';
+import { findRelay, relayRequest, RelayUnavailableError, type RelayEndpoint, type RequestOptions } from '../../client/local-client.js';
 import type { SubscriptionRow } from '../../protocol/frames.js';
+import { LOCAL_API, localApiPath, subscriptionPath, type AckRequest, type AckResponse, type PendingResponse, type SubscriptionsResponse, type WaitResponse } from '../../protocol/local-api.js';
 import type { RelayStatus } from '../core.js';
-import { relayNotRunning, ToolError, type AckResult, type PendingResult, type TopicCatalog, type ToolBackend, type WaitResult } from './backend.js';
+import type { AckResult, TopicCatalog, ToolBackend } from './backend.js';
+import { toToolError } from './tool-errors.js';
 
 export interface RemoteBackendOptions {
   home: string;
@@ -37,7 +39,7 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
   };
 
   return {
-    pending: (q) => call<PendingResult>(`/v1/pending?${params({ consumer: q.consumer, topic: q.topic, limit: q.limit, ack: q.ack })}`),
+    pending: (q) => call<PendingResponse>(localApiPath(LOCAL_API.pending, { consumer: q.consumer, topic: q.topic, limit: q.limit, ack: q.ack, start: q.start })),
 
     async wait(q) {
       const deadline = Date.now() + q.timeoutMs;
@@ -45,9 +47,9 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
       for (;;) {
         const remaining = Math.max(0, deadline - Date.now());
         try {
-          const path = `/v1/wait?${params({ consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true })}`;
+          const path = localApiPath(LOCAL_API.wait, { consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true });
           // The relay ends its side of the wait when this request goes away (abort = socket closed).
-          const r = await relayRequest<WaitResult>(relay, path, { signal: q.signal, timeoutMs: remaining + requestTimeoutMs });
+          const r = await relayRequest<WaitResponse>(relay, path, { signal: q.signal, timeoutMs: remaining + requestTimeoutMs });
           return { consumer: r.consumer, events: r.events, pending: r.pending };
         } catch (err) {
           if (q.signal.aborted) return { consumer: q.consumer, events: [], pending: 0 };
@@ -66,44 +68,18 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
     },
 
     async ack(consumer, upToEventId) {
-      const state = await call<{ name: string; cursor: number; pending: number }>('/v1/ack', { method: 'POST', body: { consumer, up_to_event_id: upToEventId } });
+      const body: AckRequest = { consumer, up_to_event_id: upToEventId };
+      const state = await call<AckResponse>(LOCAL_API.ack, { method: 'POST', body });
       return { consumer: state.name, cursor: state.cursor, pending: state.pending } satisfies AckResult;
     },
 
-    subscribe: (input) => call<SubscriptionRow>('/v1/subscriptions', { method: 'POST', body: input }),
-    unsubscribe: (id) => call<Record<string, unknown>>(`/v1/subscriptions/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    subscribe: (input) => call<SubscriptionRow>(LOCAL_API.subscriptions, { method: 'POST', body: input }),
+    unsubscribe: (id) => call<Record<string, unknown>>(subscriptionPath(id), { method: 'DELETE' }),
     listSubscriptions: async (includeDeleted) =>
-      (await call<{ subscriptions: SubscriptionRow[] }>(`/v1/subscriptions${includeDeleted ? '?include_deleted=true' : ''}`)).subscriptions,
-    listTopics: (category) => call<TopicCatalog>(`/v1/topics${category ? `?category=${encodeURIComponent(category)}` : ''}`),
-    status: () => call<RelayStatus>('/v1/status'),
+      (await call<SubscriptionsResponse>(localApiPath(LOCAL_API.subscriptions, { include_deleted: includeDeleted || undefined }))).subscriptions,
+    listTopics: (category) => call<TopicCatalog>(localApiPath(LOCAL_API.topics, { category })),
+    status: () => call<RelayStatus>(LOCAL_API.status),
   };
-}
-
-function params(values: Record<string, string | number | boolean | undefined>): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) p.set(k, String(v));
-  return p.toString();
-}
-
-function toToolError(err: unknown, home: string): ToolError {
-  if (err instanceof ToolError) return err;
-  if (err instanceof RelayUnavailableError) return relayNotRunning(home, describeUnavailable(err.message));
-  if (err instanceof RelayRequestError) {
-    if (err.status === 400) return new ToolError('invalid_request', `Push Relay refused the arguments: ${err.message}`, { cause: err });
-    if (err.status === 401 && err.message.includes('local-token')) {
-      return new ToolError('relay_error', `The relay on ${home} refused its local token; restart the relay, or point --home at the home dir it runs on.`, { cause: err });
-    }
-    // Errors of the control plane come through the relay with the push server's code and message.
-    const upstream = err.status >= 500 && err.code !== 'internal_error';
-    return new ToolError(upstream ? 'upstream_error' : 'relay_error', `${upstream ? 'The push server call failed' : 'Push Relay call failed'} (${err.code}): ${err.message}`, { cause: err });
-  }
-  return new ToolError('relay_error', `Push Relay call failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-}
-
-/** The client's messages say "no relay…; start one" already; keep only the part that is news. */
-function describeUnavailable(message: string): string | undefined {
-  if (message.startsWith('no relay is running')) return undefined;
-  return message.replace(/; is it running\?$/, '');
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

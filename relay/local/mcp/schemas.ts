@@ -25,6 +25,11 @@ export function consumerParam(defaultConsumer: string) {
   );
 }
 
+const StartParam = z
+  .enum(['head', 'earliest'])
+  .optional()
+  .describe('Where a consumer used for the first time starts: "head" (default: events from now on) or "earliest" (every retained event). No effect on a consumer that exists.');
+
 export const ApiEventSchema = z.object({
   seq: z.number().int().describe("Position in this relay's inbox."),
   event_id: z.number().int().describe("The push server's event id (use it with ack_events)."),
@@ -68,6 +73,7 @@ export function pendingInput(defaultConsumer: string) {
     consumer: consumerParam(defaultConsumer),
     limit: z.number().int().min(1).max(100).default(DEFAULT_PENDING_LIMIT).describe(`Return at most this many events, oldest first (default ${DEFAULT_PENDING_LIMIT}).`),
     ack: z.boolean().default(true).describe('Mark the returned events as seen (default true). false = only peek; ack later with ack_events.'),
+    start: StartParam,
   });
 }
 

@@ -8,7 +8,7 @@ import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations
 import type { z } from 'zod';
 import { neutralizeText } from '../../protocol/untrusted-text.js';
 import type { RelayStatus } from '../core.js';
-import { ToolError, type ToolBackend } from './backend.js';
+import type { ToolBackend } from './backend.js';
 import {
   AckOutput,
   ackInput,
@@ -27,6 +27,8 @@ import {
   WaitOutput,
   waitInput,
 } from './schemas.js';
+import { toToolError } from './tool-errors.js';
+import { ERROR_KINDS } from '../../util/errors.js';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -116,7 +118,7 @@ export function registerRelayTools(server: McpServer, options: ToolOptions): voi
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     run: async (args) => {
       const consumer = args.consumer ?? defaultConsumer;
-      const r = await backend.pending({ consumer, topic: args.topic, limit: args.limit, ack: args.ack });
+      const r = await backend.pending({ consumer, topic: args.topic, limit: args.limit, ack: args.ack, start: args.start });
       const text =
         r.events.length === 0
           ? `No pending events for consumer "${consumer}".`
@@ -270,10 +272,10 @@ function define<I extends z.ZodType, O extends z.ZodType>(server: McpServer, nam
 }
 
 export function toolError(err: unknown): CallToolResult {
-  const text = err instanceof ToolError ? err.message : `Push Relay tool failed: ${(err as Error)?.message ?? String(err)}`;
+  const error = toToolError(err);
   // A failed push server call carries the server's reason (a refused subscribe): neutral, clipped, and marked.
-  const mark = err instanceof ToolError && err.code === 'upstream_error' ? ` [the reason is ${SERVER_TEXT_MARK}]` : '';
-  return { content: [{ type: 'text', text: `${neutralizeText(text, 1200)}${mark}` }], isError: true };
+  const mark = error.code === ERROR_KINDS.upstream.tool ? ` [the reason is ${SERVER_TEXT_MARK}]` : '';
+  return { content: [{ type: 'text', text: `${neutralizeText(error.message, 1200)}${mark}` }], isError: true };
 }
 
 /** Sends `notifications/progress` every `intervalMs` while a wait runs, if the call asked for progress. */

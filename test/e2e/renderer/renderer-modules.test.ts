@@ -1,7 +1,7 @@
 // The renderer's pure modules under vitest (no browser): the SSE parser at awkward chunk boundaries, the filter
 // rows ↔ grammar mapping, and the read-state model's rule for moving the `ui` cursor.
 import { describe, expect, it } from 'vitest';
-import type { ApiEvent } from '../../../renderer/api-types.js';
+import type { ApiEvent } from '../../../relay/protocol/local-api.js';
 import { checkFilter, filterToRows, parseScalar, rowsToFilter, splitList } from '../../../renderer/filter-builder.js';
 import { InboxModel } from '../../../renderer/inbox-model.js';
 import { parseHash, routeHash, tokenFromInput } from '../../../renderer/location.js';

@@ -4,6 +4,28 @@ export class UsageError extends Error {
   readonly exitCode = 2;
 }
 
+/**
+ * `--help` / `-h` asked for a command's usage: not a failure, but it ends the command the same way (from inside
+ * the argument parsing, before anything runs), so it travels the rejection path and exits 0 with the text on stdout.
+ */
+export class HelpRequest extends Error {
+  readonly code = 'help';
+  /** The command's one-line summary (main.ts adds it; the usage line comes from the command itself). */
+  summary?: string;
+  constructor(readonly usage: string) {
+    super('help requested');
+  }
+  text(): string {
+    return `usage: ${this.usage}\n${this.summary ? `\n${this.summary}\n` : ''}`;
+  }
+}
+
+/** True when `argv` asks for help: `--help` or `-h` anywhere before a `--` terminator. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
 /** A failure the user can act on (a port in use, a relay not running …); exit code 1. */
 export class CliError extends Error {
   constructor(
@@ -24,6 +46,10 @@ export function exitWhenDone(done: Promise<void>): void {
   done.then(
     () => process.exit(process.exitCode ?? 0),
     (err: unknown) => {
+      if (err instanceof HelpRequest) {
+        process.stdout.write(err.text());
+        process.exit(0);
+      }
       if (err instanceof UsageError || err instanceof CliError) {
         process.stderr.write(`push-relay: ${err.message}\n`);
         process.exit(err.exitCode);

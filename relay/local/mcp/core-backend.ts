@@ -4,6 +4,7 @@
 import { InboxError } from '../../inbox/errors.js';
 import { toApiEvent } from '../api-events.js';
 import type { RelayCore } from '../core.js';
+import { UnknownSubscriptionError, unsubscribeKnown, withNextStep } from '../unknown-subscription.js';
 import { seqForEventId } from '../routes.js';
 import { relayStopping, ToolError, type ToolBackend } from './backend.js';
 
@@ -47,7 +48,7 @@ export function coreBackend(core: RelayCore): ToolBackend {
       }),
 
     subscribe: (input) => guard(() => control.subscribe(input)),
-    unsubscribe: (id) => guard(() => control.unsubscribe(id)),
+    unsubscribe: (id) => guard(() => unsubscribeKnown(control, id)),
     listSubscriptions: (includeDeleted) => guard(() => control.listSubscriptions(includeDeleted)),
     listTopics: (category) => guard(() => control.listTopics(category)),
     status: () => guard(async () => core.status()),
@@ -60,6 +61,7 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (err) {
     if (err instanceof ToolError) throw err;
+    if (err instanceof UnknownSubscriptionError) throw new ToolError('invalid_request', withNextStep(err.message, 'mcp'), { cause: err });
     if (err instanceof InboxError) {
       if (err.code === 'inbox_closed') throw relayStopping();
       throw new ToolError('relay_error', err.message, { cause: err });

@@ -5,6 +5,7 @@
 import { findRelay, relayRequest, RelayRequestError, RelayUnavailableError, type RelayEndpoint, type RequestOptions } from '../../client/local-client.js';
 import type { SubscriptionRow } from '../../protocol/frames.js';
 import type { RelayStatus } from '../core.js';
+import { SUBSCRIPTION_NOT_FOUND, withNextStep } from '../unknown-subscription.js';
 import { relayNotRunning, ToolError, type AckResult, type PendingResult, type TopicCatalog, type ToolBackend, type WaitResult } from './backend.js';
 
 export interface RemoteBackendOptions {
@@ -89,6 +90,7 @@ function toToolError(err: unknown, home: string): ToolError {
   if (err instanceof ToolError) return err;
   if (err instanceof RelayUnavailableError) return relayNotRunning(home, describeUnavailable(err.message));
   if (err instanceof RelayRequestError) {
+    if (err.code === SUBSCRIPTION_NOT_FOUND) return new ToolError('invalid_request', withNextStep(err.message, 'mcp'), { cause: err });
     if (err.status === 400) return new ToolError('invalid_request', `Push Relay refused the arguments: ${err.message}`, { cause: err });
     if (err.status === 401 && err.message.includes('local-token')) {
       return new ToolError('relay_error', `The relay on ${home} refused its local token; restart the relay, or point --home at the home dir it runs on.`, { cause: err });

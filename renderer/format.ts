@@ -1,5 +1,6 @@
 // Text for people: times, event summaries, and JSON shown as text with token classes for colour.
 import type { ApiEvent } from '../relay/protocol/local-api.js';
+import { formatEvent } from '../relay/notify/format.js';
 import { h } from './dom.js';
 
 const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
@@ -30,40 +31,16 @@ export function timeEl(iso: string): HTMLTimeElement {
   return h('time', { datetime: iso, title: absoluteTime(iso), 'data-ts': iso }, relativeTime(iso));
 }
 
-// Fields people recognise an event by, in order of preference; then any other short scalar fields.
-const TITLE_FIELDS = ['title', 'name', 'deal_name', 'account_name', 'subject', 'summary', 'workflow_name', 'message'];
-const SKIP_FIELDS = new Set(['id']);
-
-/** One line: the payload's most telling fields, e.g. `Acme Corp · amount 120000 · stage won`. */
-export function summarize(event: ApiEvent, max = 4): string {
-  const payload = event.payload ?? {};
-  const parts: string[] = [];
-  const used = new Set<string>();
-  for (const key of TITLE_FIELDS) {
-    const v = payload[key];
-    if (typeof v === 'string' && v.trim() !== '') {
-      parts.push(clip(v, 60));
-      used.add(key);
-      break;
-    }
-  }
-  for (const [key, v] of Object.entries(payload)) {
-    if (parts.length >= max) break;
-    if (used.has(key) || SKIP_FIELDS.has(key)) continue;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
-      parts.push(`${key.replaceAll('_', ' ')} ${clip(String(v), 40)}`);
-    }
-  }
-  if (parts.length === 0) {
-    const keys = Object.keys(payload);
-    return keys.length === 0 ? 'no payload' : `${keys.length} field${keys.length === 1 ? '' : 's'}: ${clip(keys.join(', '), 80)}`;
-  }
-  return parts.join(' · ');
-}
-
-function clip(s: string, n: number): string {
-  const one = s.replace(/\s+/g, ' ');
-  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+/**
+ * One line for a list row: the text of the event's desktop popup (relay/notify/format.ts, which knows the topic
+ * families: "Deal moved to Negotiation: Acme · $120,000 · rep@demo · from Discovery"), cleaned of control and
+ * bidi characters there. When the popup's title is just the topic (events of no known family), the row already
+ * shows the topic, so only the body is used.
+ */
+export function summarize(event: ApiEvent): string {
+  const { title, body } = formatEvent(event, { markup: false });
+  if (title === event.topic) return body;
+  return body ? `${title} · ${body}` : title;
 }
 
 /** Lower-case text of an event for free-text search. */

@@ -31,6 +31,8 @@ export class InboxView {
   #selected: number | null = null;
   #unreadOnly = false;
   #topicMatch: ((topic: string) => boolean) | null = null;
+  /** Why the topic pattern is refused ('' when it is valid or empty): the empty list says this, not "no match". */
+  #topicError = '';
   #fresh = new Set<number>();
   #renderQueued = false;
   #searchCache = new WeakMap<ApiEvent, string>();
@@ -174,6 +176,7 @@ export class InboxView {
   #onTopicInput(): void {
     const raw = this.#topic.value.trim();
     const error = $('filter-topic-error');
+    this.#topicError = '';
     if (raw === '') {
       this.#topicMatch = null;
       this.#topic.removeAttribute('aria-invalid');
@@ -183,7 +186,8 @@ export class InboxView {
       if (!parsed.success) {
         this.#topicMatch = () => false;
         this.#topic.setAttribute('aria-invalid', 'true');
-        error.textContent = parsed.error.issues[0]?.message ?? 'invalid topic pattern';
+        this.#topicError = parsed.error.issues[0]?.message ?? 'invalid topic pattern';
+        error.textContent = this.#topicError;
       } else {
         // Same fnmatch globs as subscriptions; a pattern without a wildcard also matches as a prefix.
         const pattern = /[*?[]/.test(raw) ? raw : `${raw}*`;
@@ -267,7 +271,10 @@ export class InboxView {
           (visible.length > MAX_ROWS ? ` · showing the newest ${MAX_ROWS}` : '');
     const empty = $('list-empty');
     empty.hidden = visible.length > 0;
-    if (all.length === 0) {
+    if (this.#topicError !== '' && all.length > 0) {
+      $('list-empty-title').textContent = 'Invalid topic pattern';
+      $('list-empty-text').textContent = `${this.#topicError[0]!.toUpperCase()}${this.#topicError.slice(1)}.`;
+    } else if (all.length === 0) {
       $('list-empty-title').textContent = 'No events yet';
       $('list-empty-text').textContent = 'New events appear here the moment the relay receives them. Subscribe to topics under Subscriptions.';
     } else {

@@ -10,6 +10,7 @@ import { absoluteTime, plural, relativeTime, summarize, timeEl } from './format.
 
 const PREVIEW_EVENTS = 100;
 const PREVIEW_SHOWN = 25;
+const FIX_FIELDS = 'Not created: fix the highlighted fields.';
 
 export interface SubscriptionsDeps {
   client: RelayClient;
@@ -26,7 +27,10 @@ export class SubscriptionsView {
 
   constructor(deps: SubscriptionsDeps) {
     this.#d = deps;
-    this.#filter = new FilterEditor(() => this.#clearPreview());
+    this.#filter = new FilterEditor(() => {
+      this.#clearPreview();
+      this.#clearFixStatus();
+    });
     $('subs-refresh').addEventListener('click', () => void this.refresh());
     $('sub-topic-add').addEventListener('click', () => this.#addTypedTopic());
     $<HTMLInputElement>('sub-topic-input').addEventListener('keydown', (e) => {
@@ -191,6 +195,15 @@ export class SubscriptionsView {
     }
     this.#updateFields();
     this.#clearPreview();
+    this.#clearFixStatus();
+  }
+
+  /** "Not created: fix the highlighted fields" goes once nothing is highlighted any more. */
+  #clearFixStatus(): void {
+    const status = $('sub-form-status');
+    if (status.textContent !== FIX_FIELDS || this.#topics.length === 0 || !this.#filter.validate().ok) return;
+    status.textContent = '';
+    status.className = 'form-status';
   }
 
   /** Field suggestions: the payload fields of catalog topics the chosen patterns cover. */
@@ -250,7 +263,7 @@ export class SubscriptionsView {
       out.appendChild(
         h('ul', { class: 'preview-list', 'aria-label': 'Matching events' },
           ...matching.slice(0, PREVIEW_SHOWN).map((e) =>
-            h('li', { 'data-seq': e.seq }, h('span', { class: 'row-topic' }, e.topic), h('span', { class: 'row-summary muted' }, summarize(e, 3)), timeEl(e.received_at)))));
+            h('li', { 'data-seq': e.seq }, h('span', { class: 'row-topic' }, e.topic), h('span', { class: 'row-summary muted' }, summarize(e)), timeEl(e.received_at)))));
       if (matching.length > PREVIEW_SHOWN) out.appendChild(h('p', { class: 'help' }, `and ${matching.length - PREVIEW_SHOWN} more`));
     }
   }
@@ -260,7 +273,7 @@ export class SubscriptionsView {
     status.className = 'form-status';
     const form = this.#checkForm();
     if (!form) {
-      status.textContent = 'Not created: fix the highlighted fields.';
+      status.textContent = FIX_FIELDS;
       status.classList.add('error');
       return;
     }

@@ -8,7 +8,8 @@ import { appendFileSync } from 'node:fs';
 import { resolveHome } from '../config/home.js';
 import { readHookInput, writeOut, type HookInput, type HookOptions, type HookResult } from '../hooks/input.js';
 
-import { CliError } from './errors.js';
+import { CliError, HelpRequest, wantsHelp } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 /** Short hooks answer by this many ms after process start (node's own start-up included). */
 const HARD_DEADLINE_MS = 950;
@@ -28,8 +29,9 @@ interface HookArgs {
 }
 
 function parseHookArgs(argv: string[]): HookArgs {
+  if (wantsHelp(argv)) throw new HelpRequest(USAGE);
   const [name, ...rest] = argv;
-  if (!HOOKS.includes(name as HookName)) throw new CliError(`unknown hook "${name ?? ''}"\nusage: ${USAGE}`, 'usage');
+  if (!HOOKS.includes(name as HookName)) throw new CliError(`unknown hook "${name ?? ''}"${name ? didYouMean(name, HOOKS) : ''}\nusage: ${USAGE}`, 'usage');
   const args: HookArgs = { name: name as HookName, perSession: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
@@ -42,7 +44,10 @@ function parseHookArgs(argv: string[]): HookArgs {
     if (flag === '--consumer') args.consumer = value();
     else if (flag === '--home') args.home = value();
     else if (flag === '--per-session') args.perSession = true;
-    else throw new CliError(`unknown option "${arg}" for hook ${name}\nusage: ${USAGE}`, 'usage');
+    else {
+      const hint = didYouMean(flag.replace(/^-+/, ''), ['consumer', 'home', 'per-session'], (o) => `--${o}`);
+      throw new CliError(`unknown option "${arg}" for hook ${name}${hint}\nusage: ${USAGE}`, 'usage');
+    }
   }
   return args;
 }

@@ -1,44 +1,41 @@
-// CLI entry: dispatches to one module per command, loaded lazily so that light commands (the hooks)
-// never pay for heavy imports such as the MCP SDK.
-import { exitWhenDone, UsageError } from './errors.js';
-
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
-  daemon: { summary: 'run the relay headless (--demo: against the embedded reference server)', load: () => import('./daemon.js') },
-  status: { summary: "show the running relay's state (--json for all of it)", load: () => import('./status.js') },
-  events: { summary: 'list recent events, or --pending ones of a consumer', load: () => import('./events.js') },
-  subscriptions: { summary: 'list this relay’s subscriptions on the push server', load: () => import('./subscriptions.js') },
-  subscribe: { summary: 'subscribe to topics: --topic T… [--filter JSON] [--label L]', load: () => import('./subscribe.js') },
-  unsubscribe: { summary: 'remove a subscription by id', load: () => import('./unsubscribe.js') },
-  topics: { summary: "list the push server's topic catalog", load: () => import('./topics.js') },
-  mcp: { summary: 'stdio MCP server for agents, backed by the running relay: [--consumer NAME | --per-session] [--channel]', load: () => import('./mcp.js') },
-  hook: {
-    summary: 'Claude Code hook entry points: hook stop|session-start|prompt-submit|idle-wake (hook JSON on stdin)',
-    load: () => import('./hook.js'),
-  },
-  watch: { summary: 'print one line per new event (for Claude Code\'s Monitor tool and scripts)', load: () => import('./watch.js') },
-  install: { summary: 'install claude-code [--scope user|project] [--dry-run]: add the MCP server and hooks', load: () => import('./install.js') },
-  uninstall: { summary: 'uninstall claude-code [--scope user|project]: remove what install added', load: () => import('./uninstall.js') },
-  'reference-server': {
-    summary: 'run the reference push server standalone (--demo for sample events)',
-    load: () => import('./reference-server.js'),
-  },
-};
+// CLI entry: `--help`, `--version`, and dispatch to one module per command (relay/cli/commands.ts).
+import { VERSION } from '../core/version.js';
+import { COMMANDS } from './commands.js';
+import { exitWhenDone, HelpRequest, UsageError } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: push-relay <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+  return (
+    `usage: push-relay <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    'push-relay <command> --help shows a command’s options; push-relay --version prints the version.\n'
+  );
 }
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+  if (command === undefined || command === '--help' || command === '-h' || (command === 'help' && rest.length === 0)) {
     process.stdout.write(help());
     return;
   }
-  const entry = COMMANDS[command];
-  if (!entry) throw new UsageError(`unknown command "${command}"; run \`push-relay help\` to see the commands`);
-  await (await entry.load()).run(rest);
+  if (command === '--version' || command === 'version') {
+    process.stdout.write(`push-relay ${VERSION}\n`);
+    return;
+  }
+  // `push-relay help subscribe` is `push-relay subscribe --help`.
+  const [name, args] = command === 'help' ? [rest[0]!, ['--help']] : [command, rest];
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
+    const hint = didYouMean(name, Object.keys(COMMANDS)) || '; run `push-relay --help` to see the commands';
+    throw new UsageError(`unknown command "${name}"${hint}`);
+  }
+  try {
+    await (await entry.load()).run(args);
+  } catch (err) {
+    if (err instanceof HelpRequest) err.summary = entry.summary;
+    throw err;
+  }
 }
 
 exitWhenDone(main(process.argv.slice(2)));

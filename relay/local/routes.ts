@@ -10,6 +10,7 @@ import { toApiEvent } from './api-events.js';
 import { consumerOps } from './consumer-ops.js';
 import type { RelayCore } from './core.js';
 import { openEventStream } from './event-stream.js';
+import { unsubscribeKnown } from './unknown-subscription.js';
 
 export const ConsumerNameSchema = z
   .string()
@@ -148,5 +149,5 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
 /** `DELETE /v1/subscriptions/<id>` has a path parameter, so it is matched by prefix. */
 export async function unsubscribeRoute(core: RelayCore, res: ServerResponse, id: string): Promise<void> {
   if (!/^[\w-]{1,200}$/.test(id)) throw new HttpError(400, 'invalid_request', 'subscription id looks wrong');
-  sendJson(res, 200, await core.control.unsubscribe(id));
+  sendJson(res, 200, await unsubscribeKnown(core.control, id));
 }

@@ -8,7 +8,11 @@
 // (dunst with `markup = full`, GNOME, KDE), so `& < >` in the body are escaped when the notifier says it
 // renders markup. The summary (title) is plain text by spec: dunst escapes it itself (its `%s` is
 // MARKUP_NO), so escaping it here would show a literal "&amp;". The title is cleaned, never escaped.
-import type { Summary } from './policy.js';
+//
+// No imports: the inbox UI (renderer/format.ts) shows the same text in its rows, and the renderer's browser
+// program type-checks every file this one imports, so even a type import of the policy (and through it the
+// Node timers of relay/util/clock.ts) would break it. formatSummary takes the counts it reads, which the
+// policy's Summary has.
 
 export const TITLE_MAX = 64;
 export const BODY_MAX = 200;
@@ -243,8 +247,15 @@ export function formatEvent(e: FormattableEvent, options: FormatOptions): Format
   return generic(e, p, options);
 }
 
+/** The part of the policy's Summary that its popup shows. */
+export interface SummaryCounts {
+  count: number;
+  /** [topic, count], most frequent first. */
+  topics: readonly (readonly [string, number])[];
+}
+
 /** "5 new events" / "deal.won ×3, account.health_at_risk ×2": as many topics as fit, then "+N more". */
-export function formatSummary(s: Summary, options: FormatOptions): FormattedText {
+export function formatSummary(s: SummaryCounts, options: FormatOptions): FormattedText {
   const title = `${s.count} new event${s.count === 1 ? '' : 's'}`;
   const items = s.topics.map(([topic, n]) => `${cleanText(topic, 60)} ×${n}`);
   let body = '';

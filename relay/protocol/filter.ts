@@ -63,6 +63,45 @@ const SUFFIXES: ReadonlyArray<readonly [string, FilterOp]> = [
   ['_in', 'in'],
 ];
 
+// Operators this grammar does NOT have, refused rather than read as a field name. Without this, `amount_between`
+// is equality on a payload field literally named "amount_between": a filter that silently never matches.
+//
+// The rule (applied only when no operator of SUFFIXES ends the key, so every filter that compiled before and
+// means an operator still does): the key is refused when it ends in `_<tail>` with something before it and
+// <tail> is one of the lower-case words (or `_`-joined phrases) below. The list is closed on purpose:
+//   - it holds operator names of widely used filter languages (Django lookups, MongoDB, SQL, Ransack, LHS
+//     brackets): eq, ne, between, regex, like, startswith, isnull …, plus two misspellings of ours;
+//   - it leaves out every word that also ends ordinary field names, even where some language uses it as an
+//     operator: type, size, date, year, range, all, match(es), has, with, null, empty, suffix, glob, exits …
+//     (`aggregate_type`, `team_size`, `close_date`, `price_range`, `shared_with`, `name_suffix`, `page_exits`);
+//     `with` and `null` are refused only as the phrases `starts_with`, `ends_with`, `is_null`, `not_null`;
+//   - no edit-distance guessing: `ticket_id` is one edit from `_in`, `page_exits` one from `_exists`.
+// So `new_stage`, `ticket_id`, `opt_in_in` and `stage_to` stay what they were. A payload field that really
+// ends in one of these words stays reachable with one more suffix: `"x_between_in": [v]` is equality on it.
+// Each entry says what to write instead (or '' when the grammar has no counterpart).
+const UNKNOWN_OPERATORS: ReadonlyMap<string, string> = new Map([
+  ['eq', 'the key alone'], ['equals', 'the key alone'], ['eql', 'the key alone'], ['exact', 'the key alone'], ['iexact', ''],
+  ['ne', '_not'], ['neq', '_not'], ['not_eq', '_not'], ['notin', '_nin'],
+  ['ge', '_gte'], ['gteq', '_gte'], ['le', '_lte'], ['lteq', '_lte'],
+  ['between', '_gte and _lte'],
+  ['like', '_prefix or _contains'], ['ilike', ''], ['nlike', ''], ['not_like', ''],
+  ['startswith', '_prefix'], ['starts_with', '_prefix'], ['istartswith', ''],
+  ['endswith', ''], ['ends_with', ''], ['iendswith', ''],
+  ['icontains', ''], ['contain', '_contains'], ['exist', '_exists'],
+  ['regex', ''], ['regexp', ''], ['iregex', ''],
+  ['isnull', '_exists'], ['is_null', '_exists'], ['notnull', '_exists'], ['not_null', '_exists'],
+]);
+
+/** The unknown operator a key ends with (`_between`), or undefined. Longest phrase first: `_not_in` before `_in`. */
+function unknownOperator(key: string): string | undefined {
+  const parts = key.split('_');
+  for (let words = Math.min(2, parts.length - 1); words >= 1; words--) {
+    const tail = parts.slice(-words).join('_');
+    if (UNKNOWN_OPERATORS.has(tail) && parts.slice(0, -words).join('_') !== '') return tail;
+  }
+  return undefined;
+}
+
 // Seed 000: "A handful of common keys are aliased to canonical payload paths so you don't have to learn the
 // per-topic payload shape". The seed names account_id, deal_id, stage_to/from and health_band_to, and leaves
 // "owner, actor, actor_id, status, … sensible payload defaults" to us: owner/status are payload fields, and the
@@ -143,6 +182,20 @@ function parseClause(key: string, value: unknown): FilterClause {
   if (value === undefined) throw new FilterError(key, `filter key "${key}" has no value`);
 
   const suffix = SUFFIXES.find(([s]) => key.endsWith(s));
+  const unknown = suffix ? undefined : unknownOperator(key);
+  if (unknown !== undefined) {
+    const base = key.slice(0, -unknown.length - 1);
+    const instead = UNKNOWN_OPERATORS.get(unknown)!;
+    const advice =
+      instead === '' ? 'it has no such operator'
+      : instead === 'the key alone' ? `for equality write the key alone, "${base}"`
+      : `use ${instead.split(' ').map((w) => (w.startsWith('_') ? `"${base}${w}"` : w)).join(' ')}`;
+    throw new FilterError(
+      key,
+      `filter key "${key}" ends in "_${unknown}", which is not an operator of the filter grammar; ${advice} ` +
+        `(operators: ${SUFFIXES.map(([s]) => s).join(' ')}); to compare a field named "${key}" itself, write "${key}_in": [value]`,
+    );
+  }
   if (suffix && key.length === suffix[0].length) {
     throw new FilterError(key, `filter key "${key}" names no field before "${suffix[0]}"; write e.g. "priority${suffix[0]}"`);
   }

@@ -38,6 +38,8 @@ export const ERROR_KINDS = {
   usage: { status: 400, exit: 2, tool: 'invalid_request', retryable: false, action: 'fix the command line; `push-relay help` lists the commands' },
   /** The relay refused the local token. */
   unauthorized: { status: 401, exit: 1, tool: 'relay_error', retryable: false, action: 'use the token in <home>/local-token, or point --home at the home dir the relay runs on' },
+  /** What the request names does not exist (a subscription id the push server does not know). */
+  not_found: { status: 404, exit: 1, tool: 'invalid_request', retryable: false, action: 'list what exists and use one of its ids' },
   /** Set-up the user must fix first: a settings file, a server URL, a port in use, another relay on the home dir. */
   config: { status: 409, exit: 1, tool: 'relay_error', retryable: false, action: 'fix what the message names, then start again' },
   /** A bug: nothing the caller did. */

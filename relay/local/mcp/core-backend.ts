@@ -3,6 +3,7 @@
 // mapping onto tool errors (tools.ts, through the error catalogue).
 import { consumerOps } from '../consumer-ops.js';
 import type { RelayCore } from '../core.js';
+import { unsubscribeKnown } from '../unknown-subscription.js';
 import type { ToolBackend } from './backend.js';
 
 export function coreBackend(core: RelayCore): ToolBackend {
@@ -17,7 +18,7 @@ export function coreBackend(core: RelayCore): ToolBackend {
       return { consumer, cursor: state.cursor, pending: state.pending };
     },
     subscribe: (input) => control.subscribe(input),
-    unsubscribe: (id) => control.unsubscribe(id),
+    unsubscribe: (id) => unsubscribeKnown(control, id),
     listSubscriptions: (includeDeleted) => control.listSubscriptions(includeDeleted),
     listTopics: (category) => control.listTopics(category),
     status: async () => core.status(),

@@ -2,6 +2,7 @@
 // error catalogue (relay/util/errors.ts) picks the tool error code; the text says what to do. Both backends'
 // failures come through here: the in-process one's (inbox, control plane) and the remote one's (the client's).
 import { ERROR_KINDS, RelayError } from '../../util/errors.js';
+import { SUBSCRIPTION_NOT_FOUND, withNextStep } from '../unknown-subscription.js';
 import { relayNotRunning, relayStopping, ToolError } from './backend.js';
 
 /** `home` names the relay's home dir in the texts that need it (the remote backend knows it). */
@@ -9,6 +10,8 @@ export function toToolError(err: unknown, home?: string): ToolError {
   if (err instanceof ToolError) return err;
   if (!(err instanceof RelayError)) return new ToolError('relay_error', `Push Relay tool failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   const tool = ERROR_KINDS[err.kind].tool;
+  // The same words on every surface; an agent is told its own way to see the ids.
+  if (err.code === SUBSCRIPTION_NOT_FOUND) return new ToolError(tool, withNextStep(err.message, 'mcp'), { cause: err });
   switch (err.kind) {
     case 'relay_unavailable':
       return home === undefined ? new ToolError(tool, err.message, { cause: err }) : relayNotRunning(home, describeUnavailable(err.message));

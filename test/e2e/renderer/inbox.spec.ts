@@ -50,6 +50,24 @@ test.describe('inbox', () => {
     await expect(page.locator('#filter-topic-error')).toContainText('whitespace');
   });
 
+  test('a deal row says what the popup says: the stage it moved to, the amount, the stage it left', async ({ page, relay }) => {
+    await openInbox(page, relay);
+    const m = marker('stage');
+    const e = await relay.emit('deal.stage_changed', { name: `Acme ${m}`, new_stage: 'Negotiation', old_stage: 'Discovery', amount: 120000, owner: 'rep@demo' });
+    await expect(row(page, e.seq).locator('.row-summary')).toHaveText(`Deal moved to Negotiation: Acme ${m} · $120,000 · rep@demo · from Discovery`);
+  });
+
+  test('an invalid topic pattern shows its error in the list, not "No matching events"', async ({ page, relay }) => {
+    await relay.emit('deal.won', { name: `Glob ${marker('glob')}` });
+    await openInbox(page, relay);
+    await page.getByLabel('Topic pattern', { exact: true }).fill('deal won');
+    await expect(page.locator('#list-empty')).toBeVisible();
+    await expect(page.locator('#list-empty-title')).toHaveText('Invalid topic pattern');
+    await expect(page.locator('#list-empty-text')).toContainText('Topic pattern has whitespace or a non-ASCII character');
+    await page.getByLabel('Topic pattern', { exact: true }).fill('nothing.matches.this');
+    await expect(page.locator('#list-empty-title')).toHaveText('No matching events');
+  });
+
   test('the detail shows the full payload as text: markup in a payload is never rendered', async ({ page, relay }) => {
     await openInbox(page, relay);
     const hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b><script>window.__pwned=2</script>';

@@ -94,6 +94,48 @@ test.describe('subscriptions', () => {
     expect(upstream(relay).length).toBe(before);
   });
 
+  test('an operator the grammar does not know is refused next to its field; the form error goes once it is fixed', async ({ page, relay }) => {
+    await openEditor(page, relay);
+    const before = upstream(relay).length;
+    await page.getByLabel('Add a topic pattern').fill('deal.*');
+    await page.getByLabel('Add a topic pattern').press('Enter');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    await page.getByLabel('Condition 1 field').fill('amount_between');
+    await page.getByLabel('Condition 1 value').fill('1, 5');
+    await expect(page.getByLabel('Condition 1 field')).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByLabel('Condition 1 field')).toHaveAccessibleDescription(/filter key "amount_between" ends in "_between", which is not an operator/);
+    await expect(page.locator('#filter-error')).toContainText('use "amount_gte" and "amount_lte"');
+
+    await page.getByRole('button', { name: 'Create subscription' }).click();
+    await expect(page.locator('#sub-form-status')).toHaveText('Not created: fix the highlighted fields.');
+    expect(upstream(relay).length).toBe(before);
+
+    // Fixed: the field is no longer marked and the form's error goes with it.
+    await page.getByLabel('Condition 1 field').fill('amount');
+    await page.getByLabel('Condition 1 operator').selectOption('gte');
+    await page.getByLabel('Condition 1 value').fill('100');
+    await expect(page.getByLabel('Condition 1 field')).not.toHaveAttribute('aria-invalid');
+    await expect(page.locator('#sub-form-status')).toBeEmpty();
+  });
+
+  test('at 420 px the page does not scroll sideways, with the filter summary and the preview shown', async ({ page, relay }) => {
+    const m = marker('narrow');
+    await relay.emit('deal.won', { name: `Narrow ${m} with a long name that goes on and on`, amount: 250000, owner: 'someone.with.a.long.address@example.com', tag: m });
+    await page.setViewportSize({ width: 420, height: 800 });
+    await openEditor(page, relay);
+    await page.getByLabel('Add a topic pattern').fill('deal.*');
+    await page.getByLabel('Add a topic pattern').press('Enter');
+    await page.getByRole('button', { name: 'JSON', exact: true }).click();
+    await page.getByLabel('Filter as JSON').fill(JSON.stringify({ tag: m, owner_prefix: 'someone.with.a.long.address@', amount_gte: 1000 }));
+    await expect(page.locator('#filter-summary')).toContainText('Sent to the server as');
+    await page.getByRole('button', { name: 'Test against recent events' }).click();
+    await expect(page.locator('#preview-result .preview-summary')).toHaveAttribute('data-matches', '1');
+    // The view is the scroller (the page itself never is): nothing in it may be wider than it.
+    const view = await page.locator('#view-subscriptions').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(view.scroll).toBeLessThanOrEqual(view.client);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+  });
+
   test('"Test against recent events" applies the topic globs and the filter to the inbox’s recent events', async ({ page, relay }) => {
     const m = marker('pv');
     const big = await relay.emit('deal.won', { name: `Preview big ${m}`, amount: 250000, tag: m });

@@ -132,6 +132,12 @@ describe('CLI commands that operate the relay', () => {
     expect(stderr).toContain('amount_gte');
   });
 
+  it('unsubscribe of an unknown id names the CLI command that lists the ids, not the MCP tool', async () => {
+    const { code, stderr } = await cli('unsubscribe', 'not-an-id');
+    expect(code).toBe(1);
+    expect(stderr).toBe('push-relay: no subscription "not-an-id" for this relay\'s client id; run `push-relay subscriptions` to see the ids you have\n');
+  });
+
   it('says how to start a relay when none is running', async () => {
     const empty = await tempDir('no-relay-');
     try {

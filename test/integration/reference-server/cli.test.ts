@@ -36,7 +36,7 @@ describe('push-relay reference-server (CLI)', () => {
   it.each([
     [['reference-server', '--port', 'abc'], '--port needs a whole number'],
     [['reference-server', '--token', 'novalue'], '--token takes TOKEN=TENANT'],
-    [['reference-server', '--bogus'], "Unknown option '--bogus'"],
+    [['reference-server', '--bogus'], 'unknown option --bogus'],
     [['no-such-command'], 'unknown command "no-such-command"'],
   ])('%j → one clear line on stderr, non-zero exit, no stack trace', async (args, message) => {
     const { code, stderr } = await runCli(args);

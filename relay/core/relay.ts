@@ -26,7 +26,7 @@ import { normalizeServerUrl } from '../upstream/server-url.js';
 import { tenantIdForKey } from '../upstream/push-stream.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { RelayConfigError } from './errors.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../util/version.js';
 
 export const DEMO_CLIENT_SUFFIX = 'demo';
 /** Demo events keep one identity across restarts, whatever port the embedded server gets. */

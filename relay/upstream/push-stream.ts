@@ -26,7 +26,7 @@ import { decodeFrame, isMalformed, MalformedCounter } from './frame-decoder.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import { httpFetch, type StreamFetch, type StreamResponse } from './http-fetch.js';
 import { toServerUrl, type ServerUrl } from './server-url.js';
-import { VERSION } from '../core/version.js';
+import { VERSION } from '../util/version.js';
 import { classifyFailure, readSome, type AttemptOutcome, type Failure } from './failure.js';
 import { systemClock, type Clock, type PushState, type PushStreamStatus, type StreamError, type LagRecord } from './stream-status.js';
 

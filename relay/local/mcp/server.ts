@@ -1,6 +1,6 @@
 // One MCP server (McpServer) carrying the relay's tools: one per HTTP session, one per stdio process.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { VERSION } from '../../core/version.js';
+import { VERSION } from '../../util/version.js';
 import { registerRelayTools, type ToolOptions } from './tools.js';
 
 export const SERVER_NAME = 'push-relay';

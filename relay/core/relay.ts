@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { homePaths, type HomePaths } from '../config/home.js';
 import { acquireInstanceLock, ensureLocalToken, removeRelayJson, writeRelayJson, type InstanceLock } from '../config/instance.js';
-import { openSettings, retentionFrom, type Settings } from '../config/settings.js';
+import { DEFAULT_LOCAL_PORT, openSettings, retentionFrom, type Settings } from '../config/settings.js';
 import { FileInbox } from '../inbox/file-inbox.js';
 import type { EventSource, Inbox } from '../inbox/types.js';
 import type { RelayCore, RelayStatus } from '../local/core.js';
@@ -28,7 +28,6 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { RelayConfigError } from './errors.js';
 import { VERSION } from '../util/version.js';
 
-export const DEMO_CLIENT_SUFFIX = 'demo';
 /** Demo events keep one identity across restarts, whatever port the embedded server gets. */
 const DEMO_SOURCE: EventSource = { server: 'demo:reference-server', tenant: DEMO_TENANT };
 
@@ -211,7 +210,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const local: LocalServer = await startLocalServer({
       core,
       token,
-      port: options.localPort ?? settings.localPort ?? 47831,
+      port: options.localPort ?? settings.localPort ?? DEFAULT_LOCAL_PORT,
       version: VERSION,
       log,
       // The inbox UI at `/` (static, no token: the page reads it from its URL fragment) and its settings API.
@@ -231,7 +230,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       publicRoutes: { ...uiRoutes(), ...options.publicRoutes },
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        throw new RelayConfigError(`local port ${options.localPort ?? settings.localPort ?? 47831} is in use; pick another with --local-port N (0 = any free port)`, 'port_in_use');
+        throw new RelayConfigError(`local port ${options.localPort ?? settings.localPort ?? DEFAULT_LOCAL_PORT} is in use; pick another with --local-port N (0 = any free port)`, 'port_in_use');
       }
       throw err;
     });

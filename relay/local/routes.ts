@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { DEFAULT_CONSUMER } from '../inbox/types.js';
 import { CategorySchema, SubscribeInputSchema } from '../protocol/tools.js';
-import { HttpError, readJson, sendJson } from '../util/http.js';
+import { HttpError, readJson, sendJson, type Handler } from '../util/http.js';
 import { toApiEvent } from './api-events.js';
 import type { RelayCore } from './core.js';
 import { openEventStream } from './event-stream.js';
@@ -82,8 +82,6 @@ export function seqForEventId(core: RelayCore, consumer: string, eventId: number
   for (const e of pending) if (e.event_id <= eventId) seq = e.seq;
   return seq ?? 0;
 }
-
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
 export function v1Routes(core: RelayCore): Record<string, Partial<Record<string, Handler>>> {
   return {

@@ -7,8 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { openSettings, SettingsSchema, type Settings } from '../config/settings.js';
 import { ConfigError, normalizeServerUrl } from '../upstream/server-url.js';
-import { HttpError, readJson, sendJson } from '../util/http.js';
-import type { Handler } from './routes.js';
+import { HttpError, readJson, sendJson, type Handler } from '../util/http.js';
 
 export const SETTINGS_PATH = '/v1/settings';
 

@@ -4,7 +4,7 @@
 // counting; the relay never waits for, or fails because of, a popup.
 import type { Inbox, StoredEvent } from '../inbox/types.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { systemClock, type Clock } from './clock.js';
+import { backgroundClock, type Clock } from '../util/clock.js';
 import { formatEvent, formatSummary } from './format.js';
 import { NotifierError, offLine, type Availability, type Notification, type Notifier } from './notifier.js';
 import { resolvePause, type PauseRequest } from './pause.js';
@@ -72,7 +72,7 @@ export class NotificationService {
 
   constructor(options: NotificationServiceOptions) {
     this.#notifier = options.notifier;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? backgroundClock;
     this.#log = options.log ?? silentLogger;
     this.#timeoutMs = options.deliveryTimeoutMs ?? 10_000;
     this.#reprobeMs = options.reprobeMs ?? 60_000;

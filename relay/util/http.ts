@@ -2,7 +2,10 @@
 // the routes are few and fixed, and the hook path must stay light).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** One route of a node:http server: the relay's local API, the UI files, relay/notify's routes. */
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
 /** An error that becomes a 4xx/5xx JSON body `{ error: { code, message } }`. */
 export class HttpError extends Error {

@@ -24,7 +24,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
   '.map': 'application/json; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '': 'text/plain; charset=utf-8', // LICENSE files of vendored code
+  '': 'text/plain; charset=utf-8', // the LICENSE files of the packages bundled into the UI
 };
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {

@@ -6,7 +6,7 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { findRelay, relayRequest, type RelayEndpoint } from '../../client/local-client.js';
 import type { ApiEvent } from '../api-events.js';
-import { SseDecoder } from './sse-decoder.js';
+import { SseDecoder } from '../../protocol/sse-decoder.js';
 
 export interface ChannelFeedOptions {
   home: string;

@@ -31,7 +31,7 @@ import { electronStoreBackend, TraySettings, type StoreFactory } from './setting
 import { claimSingleInstance } from './single-instance.js';
 import { TrayController } from './tray.js';
 import { trayView, type TrayStatusInput } from './tray-state.js';
-import { hardenWebContents, isSafeExternalUrl } from './web-security.js';
+import { hardenWebContents } from './web-security.js';
 
 export const APP_NAME = 'Push Relay';
 export const APP_USER_MODEL_ID = 'place.pact.push-relay';
@@ -322,17 +322,6 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
       handlers: {
         getConfig: () =>
           relay ? { relayUrl: relay.url, token: relay.token, secretStorage: { backend: secretStorage.backend, warning: secretStorage.warning } } : null,
-        openExternal: async (url) => {
-          if (!isSafeExternalUrl(url)) return false;
-          await electron.shell.openExternal(url);
-          return true;
-        },
-        pauseNotifications: (request) => {
-          if (request === 'resume') relay?.notifications?.resume();
-          else relay?.notifications?.pause(request);
-          render();
-          return { pausedUntil: pausedUntil() };
-        },
       },
     }),
   );

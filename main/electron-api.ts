@@ -181,8 +181,6 @@ export interface ElectronApi {
   shell: { openExternal(url: string): Promise<void> };
   dialog: { showMessageBox(options: MessageBoxOptions): Promise<{ response: number }> };
   ipcMain: {
-    handle(channel: string, listener: (event: IpcInvokeEvent, ...args: unknown[]) => unknown): void;
-    removeHandler(channel: string): void;
     on(channel: string, listener: (event: IpcSyncEvent, ...args: unknown[]) => void): unknown;
     removeAllListeners(channel: string): unknown;
   };

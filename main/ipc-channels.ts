@@ -4,10 +4,6 @@
 export const CHANNELS = {
   /** sync; → `{ relayUrl, token, secretStorage }` for the window that asks (null for any other sender). */
   getConfig: 'push-relay:get-config',
-  /** invoke(url) → boolean: opens an http(s) link in the OS browser after validation. */
-  openExternal: 'push-relay:open-external',
-  /** invoke('15m' | '1h' | '8h' | 'tomorrow' | 'resume') → `{ pausedUntil: number | null }`. */
-  pauseNotifications: 'push-relay:pause-notifications',
 } as const;
 
 export type ChannelName = keyof typeof CHANNELS;

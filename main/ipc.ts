@@ -2,18 +2,13 @@
 // message is checked before it is handled — its sender must be OUR inbox window
 // (`BrowserWindow.fromWebContents(event.sender)`), showing a page of the relay's origin.
 import { z } from 'zod';
-import { PAUSE_PRESETS } from '../relay/notify/pause.js';
 import type { ElectronApi, IpcInvokeEvent, WindowLike } from './electron-api.js';
 import { CHANNELS, type ChannelName } from './ipc-channels.js';
 import { isSameOrigin } from './web-security.js';
 
-export const PauseArgSchema = z.enum([...PAUSE_PRESETS, 'resume']);
-
 /** Argument tuples per channel, validated before any handler runs (the renderer is not trusted). */
-export const CHANNEL_ARGS = {
+const CHANNEL_ARGS = {
   getConfig: z.tuple([]),
-  openExternal: z.tuple([z.string().max(2048)]),
-  pauseNotifications: z.tuple([PauseArgSchema]),
 } as const satisfies Record<ChannelName, z.ZodType<unknown[]>>;
 
 export interface BridgeConfig {
@@ -24,8 +19,6 @@ export interface BridgeConfig {
 
 export interface IpcHandlers {
   getConfig(): BridgeConfig | null;
-  openExternal(url: string): Promise<boolean>;
-  pauseNotifications(request: z.infer<typeof PauseArgSchema>): { pausedUntil: number | null };
 }
 
 export interface IpcOptions {
@@ -73,18 +66,8 @@ export function registerIpc(options: IpcOptions): () => void {
       event.returnValue = null;
     }
   });
-  ipcMain.handle(CHANNELS.openExternal, (event, ...args) => {
-    const [url] = check('openExternal', CHANNEL_ARGS.openExternal, event, args);
-    return options.handlers.openExternal(url);
-  });
-  ipcMain.handle(CHANNELS.pauseNotifications, (event, ...args) => {
-    const [request] = check('pauseNotifications', CHANNEL_ARGS.pauseNotifications, event, args);
-    return options.handlers.pauseNotifications(request);
-  });
 
   return () => {
     ipcMain.removeAllListeners(CHANNELS.getConfig);
-    ipcMain.removeHandler(CHANNELS.openExternal);
-    ipcMain.removeHandler(CHANNELS.pauseNotifications);
   };
 }

@@ -20,7 +20,7 @@ export interface LoginItemOptions {
   execPath: string;
 }
 
-export const AUTOSTART_FILE = 'push-relay.desktop';
+const AUTOSTART_FILE = 'push-relay.desktop';
 
 export function createLoginItem(options: LoginItemOptions): LoginItem {
   if (options.platform === 'darwin' || options.platform === 'win32') {

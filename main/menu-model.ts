@@ -45,9 +45,9 @@ export interface MenuFacts {
   formatTime?: (epochMs: number) => string;
 }
 
-export const RECENT_LIMIT = 5;
+const RECENT_LIMIT = 5;
 
-export const PAUSE_LABELS: Record<PausePreset, string> = {
+const PAUSE_LABELS: Record<PausePreset, string> = {
   '15m': 'For 15 minutes',
   '1h': 'For 1 hour',
   '8h': 'For 8 hours',

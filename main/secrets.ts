@@ -39,7 +39,7 @@ export const BASIC_TEXT_WARNING =
   'built-in key, which hides it from casual reading but does not protect it. Install and unlock a keyring ' +
   '(GNOME Keyring or KWallet), restart Push Relay, and enter the key again.';
 
-export const UNAVAILABLE_MESSAGE =
+const UNAVAILABLE_MESSAGE =
   'OS encryption is not available (no keychain/keyring), so the API key was NOT saved: Push Relay never ' +
   'stores it in plain text. Unlock or install a keyring and try again, or start the app with ' +
   'PUSH_RELAY_API_KEY set in its environment.';

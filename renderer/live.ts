@@ -1,9 +1,9 @@
-// The live link to the relay: one fetch() of /v1/stream (SSE), parsed by sse.ts, reconnected with a short
+// The live link to the relay: one fetch() of /v1/stream (SSE), decoded by relay/protocol/sse-decoder.ts, reconnected with a short
 // backoff when the relay goes away. `onOpen` runs on every (re)connect so the caller can fetch what it missed
 // while disconnected (/v1/stream itself starts at "now").
 import { ApiError, errorText, type RelayClient } from './api.js';
 import { LOCAL_API, type ApiEvent, type RelayStatus } from '../relay/protocol/local-api.js';
-import { createSseParser } from './sse.js';
+import { SseDecoder, type SseMessage } from '../relay/protocol/sse-decoder.js';
 
 export type LinkState = 'connecting' | 'live' | 'unreachable' | 'unauthorized';
 
@@ -96,7 +96,8 @@ export class LiveStream {
       if (Date.now() - lastByte > SILENCE_MS) abort.abort(new Error('no data from the relay for 45 s'));
     }, 5000);
     let live = false;
-    const parser = createSseParser((m) => {
+    const decoder = new SseDecoder();
+    const handle = (m: SseMessage) => {
       if (m.event === 'status') {
         const status = JSON.parse(m.data) as RelayStatus;
         if (!live) {
@@ -111,7 +112,7 @@ export class LiveStream {
       } else if (m.event === 'event') {
         this.#h.onEvent(JSON.parse(m.data) as ApiEvent);
       }
-    });
+    };
     try {
       const res = await this.#client.open(LOCAL_API.stream, { signal: abort.signal, headers: { accept: 'text/event-stream' } });
       if (!res.body) throw new Error('the event stream has no body');
@@ -120,11 +121,13 @@ export class LiveStream {
         const { value, done } = await reader.read();
         if (done) return;
         lastByte = Date.now();
-        try {
-          parser.feed(value);
-        } catch (err) {
-          // One bad message must not take the stream down.
-          console.warn('push-relay: skipped a malformed stream message', err);
+        for (const m of decoder.feed(value)) {
+          try {
+            handle(m);
+          } catch (err) {
+            // One bad message must not take the stream down.
+            console.warn('push-relay: skipped a malformed stream message', err);
+          }
         }
       }
     } catch (err) {

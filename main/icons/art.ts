@@ -91,7 +91,7 @@ function render(size: number, layers: Layer[]): Bitmap {
 const BLACK: Rgba = [0, 0, 0, 255];
 const WHITE: Rgba = [255, 255, 255, 255];
 /** Colours for trays that show colour (Windows, Linux); readable on dark and light panels. */
-export const KIND_COLORS: Record<TrayKind, Rgba> = {
+const KIND_COLORS: Record<TrayKind, Rgba> = {
   connected: [46, 158, 91, 255],
   reconnecting: [224, 161, 0, 255],
   error: [217, 48, 37, 255],

@@ -10,7 +10,7 @@ export function trayPlatform(platform: NodeJS.Platform): TrayPlatform {
 }
 
 /** Base size in px at 1×: macOS menu bar and Windows tray are 16 pt; Linux panels are usually 22–24 px. */
-export const TRAY_BASE_SIZE: Record<TrayPlatform, number> = { darwin: 16, win32: 16, linux: 24 };
+const TRAY_BASE_SIZE: Record<TrayPlatform, number> = { darwin: 16, win32: 16, linux: 24 };
 
 export interface TrayImageSpec {
   /** File name in build/tray/ (the 1× one; `@2x` beside it). */

@@ -1,5 +1,5 @@
 // The inbox window's preload: sandboxed, context-isolated, CommonJS (a sandboxed preload cannot load ES
-// modules or our other files). It exposes the relay URL + local token and two native actions, nothing else;
+// modules or our other files). It exposes the relay URL, the local token and the key-storage status, nothing else;
 // the main process checks every message's sender (main/ipc.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS + verbatimModuleSyntax: the only import form
 import electron = require('electron');
@@ -8,8 +8,6 @@ import type { CHANNELS as MainChannels } from '../ipc-channels.js';
 // The registry's values, repeated (no run-time import in a sandbox) and checked against it at compile time.
 const CHANNELS = {
   getConfig: 'push-relay:get-config',
-  openExternal: 'push-relay:open-external',
-  pauseNotifications: 'push-relay:pause-notifications',
 } as const satisfies typeof MainChannels;
 
 interface Config {
@@ -26,10 +24,5 @@ electron.contextBridge.exposeInMainWorld(
     relayUrl: config?.relayUrl,
     token: config?.token,
     secretStorage: config?.secretStorage ?? null,
-    /** Opens an http(s) link in the OS browser; resolves false when refused. */
-    openExternal: (url: string): Promise<boolean> => electron.ipcRenderer.invoke(CHANNELS.openExternal, String(url)),
-    /** '15m' | '1h' | '8h' | 'tomorrow' | 'resume' → { pausedUntil }. */
-    pauseNotifications: (request: string): Promise<{ pausedUntil: number | null }> =>
-      electron.ipcRenderer.invoke(CHANNELS.pauseNotifications, String(request)),
   }),
 );

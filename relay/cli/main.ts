@@ -1,5 +1,5 @@
 // CLI entry: `--help`, `--version`, and dispatch to one module per command (relay/cli/commands.ts).
-import { VERSION } from '../core/version.js';
+import { VERSION } from '../util/version.js';
 import { COMMANDS } from './commands.js';
 import { exitWhenDone, HelpRequest, UsageError } from './errors.js';
 import { didYouMean } from './suggest.js';

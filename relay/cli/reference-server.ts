@@ -14,7 +14,7 @@ const USAGE =
   'push-relay reference-server [--port N] [--token TOKEN=TENANT]… [--admin-token T] [--heartbeat-ms N] [--buffer N] [--data-dir DIR] [--demo]';
 
 /** The client id `--demo` subscribes to every topic, so `curl -N …?client_id=demo` shows events at once. */
-export const DEMO_CLIENT_ID = 'demo';
+const DEMO_CLIENT_ID = 'demo';
 
 export async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parse(

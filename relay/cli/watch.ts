@@ -12,6 +12,7 @@ import { findRelay, relayRequest, type RelayEndpoint } from '../client/local-cli
 import { resolveHome } from '../config/home.js';
 import { watchLine } from '../hooks/format.js';
 import { LOCAL_API, localApiPath, type EventsResponse, type WaitResponse } from '../protocol/local-api.js';
+import { SseDecoder } from '../protocol/sse-decoder.js';
 import { parse } from './args.js';
 import { HOME_OPTION } from './relay-connection.js';
 
@@ -73,16 +74,10 @@ function openStream(relay: RelayEndpoint, onOpen: () => void, onEvent: () => voi
         return resolve();
       }
       onOpen();
-      let buffer = '';
+      const decoder = new SseDecoder();
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (/^event: event$/m.test(message)) onEvent();
-        }
+        for (const m of decoder.feed(chunk)) if (m.event === 'event') onEvent();
       });
       res.on('end', resolve);
       res.on('error', () => resolve());

@@ -2,7 +2,7 @@
 // control-plane client, and the loopback server. Hosted by `push-relay daemon` and by the tray app.
 import { homePaths, type HomePaths } from '../config/home.js';
 import { acquireInstanceLock, ensureLocalToken, removeRelayJson, writeRelayJson, type InstanceLock } from '../config/instance.js';
-import { openSettings, retentionFrom, type Settings, type SettingsBackend, type SettingsStore } from '../config/settings.js';
+import { DEFAULT_LOCAL_PORT, openSettings, retentionFrom, type Settings, type SettingsBackend, type SettingsStore } from '../config/settings.js';
 import { FileInbox } from '../inbox/file-inbox.js';
 import type { Inbox } from '../inbox/types.js';
 import type { RelayCore, RelayStatus } from '../local/core.js';
@@ -20,7 +20,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { RelayConfigError } from './errors.js';
 import { LiveUpstream } from './live-upstream.js';
 import { overridden, resolveTarget, targetChange, type TargetOverrides, type UpstreamTarget } from './upstream-target.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../util/version.js';
 
 export { DEMO_SOURCE } from './upstream-target.js';
 
@@ -153,7 +153,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const local: LocalServer = await startLocalServer({
       core,
       token,
-      port: options.localPort ?? settings.localPort ?? 47831,
+      port: options.localPort ?? settings.localPort ?? DEFAULT_LOCAL_PORT,
       version: VERSION,
       log,
       // The inbox UI at `/` (static, no token: the page reads it from its URL fragment) and its settings API.
@@ -187,7 +187,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       publicRoutes: { ...uiRoutes(), ...options.publicRoutes },
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        throw new RelayConfigError(`local port ${options.localPort ?? settings.localPort ?? 47831} is in use; pick another with --local-port N (0 = any free port)`, 'port_in_use');
+        throw new RelayConfigError(`local port ${options.localPort ?? settings.localPort ?? DEFAULT_LOCAL_PORT} is in use; pick another with --local-port N (0 = any free port)`, 'port_in_use');
       }
       throw err;
     });

@@ -4,7 +4,7 @@
 // paths of the machine that built it, like the installer's do.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VERSION } from '../core/version.js';
+import { VERSION } from '../util/version.js';
 import { hooksConfig, MCP_SERVER_NAME, mcpServerEntry, type InstallFlags, type Launcher } from './spec.js';
 
 export const PLUGIN_NAME = 'push-relay';

@@ -6,7 +6,7 @@
 export const MCP_SERVER_NAME = 'push-relay';
 
 /** Hooks and MCP entries are ours when their command line runs push-relay (how uninstall finds them). */
-export const OWN_MARKER = 'push-relay';
+const OWN_MARKER = 'push-relay';
 
 export type HookEventName = 'Stop' | 'SessionStart' | 'UserPromptSubmit';
 export type HookCommand = 'stop' | 'session-start' | 'prompt-submit' | 'idle-wake';
@@ -22,7 +22,7 @@ export interface HookSpec {
 }
 
 /** Claude Code kills a hook after its timeout; idle-wake may wait for an event for a whole day. */
-export const IDLE_WAKE_TIMEOUT_S = 86_400;
+const IDLE_WAKE_TIMEOUT_S = 86_400;
 
 const IDLE_WAKE = {
   command: 'idle-wake',

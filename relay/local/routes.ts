@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_CONSUMER } from '../inbox/types.js';
 import { LOCAL_API, type EventsResponse, type SubscriptionsResponse } from '../protocol/local-api.js';
 import { CategorySchema, SubscribeInputSchema } from '../protocol/tools.js';
-import { HttpError, readJson, sendJson } from '../util/http.js';
+import { HttpError, readJson, sendJson, type Handler } from '../util/http.js';
 import { toApiEvent } from './api-events.js';
 import { consumerOps } from './consumer-ops.js';
 import type { RelayCore } from './core.js';
@@ -78,7 +78,6 @@ function badRequest(error: z.ZodError): HttpError {
   return new HttpError(400, 'invalid_request', message);
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
 export function v1Routes(core: RelayCore): Record<string, Partial<Record<string, Handler>>> {
   const ops = consumerOps(core.inbox);

@@ -2,12 +2,12 @@
 // /v1/health. Routes are a fixed table (node:http, no framework: the hook path stays light).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpError, httpErrorOf, sendError, sendJson } from '../util/http.js';
+import { HttpError, httpErrorOf, sendError, sendJson, type Handler } from '../util/http.js';
 import type { Logger } from '../util/log.js';
 import { LOCAL_API } from '../protocol/local-api.js';
 import type { RelayCore } from './core.js';
 import { allowedHosts, checkHostAndOrigin, checkToken } from './guard.js';
-import { unsubscribeRoute, v1Routes, type Handler } from './routes.js';
+import { unsubscribeRoute, v1Routes } from './routes.js';
 
 export interface LocalServerOptions {
   core: RelayCore;

@@ -11,8 +11,7 @@ import { SettingsError, type Settings, type SettingsPatch, type SettingsStore } 
 import { RelayConfigError } from '../core/errors.js';
 import { ConfigError } from '../upstream/server-url.js';
 import { LOCAL_API } from '../protocol/local-api.js';
-import { HttpError, readJson, sendJson } from '../util/http.js';
-import type { Handler } from './routes.js';
+import { HttpError, readJson, sendJson, type Handler } from '../util/http.js';
 
 export const SETTINGS_PATH = LOCAL_API.settings;
 

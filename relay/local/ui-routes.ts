@@ -8,11 +8,10 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HttpError } from '../util/http.js';
-import type { Handler } from './routes.js';
+import { HttpError, type Handler } from '../util/http.js';
 
 /** No inline script or style anywhere in the UI, so the policy can be this strict. */
-export const UI_CSP =
+const UI_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -25,10 +24,10 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
   '.map': 'application/json; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '': 'text/plain; charset=utf-8', // LICENSE files of vendored code
+  '': 'text/plain; charset=utf-8', // the LICENSE files of the packages bundled into the UI
 };
 
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': UI_CSP,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',

@@ -1,13 +1,8 @@
 // Time as the notification policy sees it: wall-clock milliseconds plus timers, injected (STYLE.md "Inject
 // the I/O ... We add an injectable clock too"), so bursts, ceilings, pauses and quiet hours are tested with
 // fake timers and never with sleeps. Local time of day is read from `new Date(now())` in the process's zone.
-import { realClock, type Clock } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 import { minutesOfDay, type NotificationSettings } from './settings.js';
-
-export type { Clock } from '../util/clock.js';
-
-/** The real clock. Timers are unref'd: the policy never keeps a process alive on its own. */
-export const systemClock: Clock = realClock({ unref: true });
 
 /** setTimeout takes at most 2^31-1 ms (~24.8 days); longer waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

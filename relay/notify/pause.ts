@@ -9,7 +9,7 @@ export const PAUSE_PRESETS = ['15m', '1h', '8h', 'tomorrow'] as const;
 export type PausePreset = (typeof PAUSE_PRESETS)[number];
 
 const PRESET_MS: Record<Exclude<PausePreset, 'tomorrow'>, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '8h': 8 * 3_600_000 };
-export const MAX_PAUSE_MS = 7 * 24 * 3_600_000;
+const MAX_PAUSE_MS = 7 * 24 * 3_600_000;
 
 export type PauseRequest = PausePreset | { minutes: number } | { until: Date | string | number };
 

@@ -20,7 +20,8 @@
 //      folds into a deferred summary shown when the oldest popup of the window leaves it.
 // Paused, quiet or disabled at the moment held events are released → they count under that reason.
 import { topicMatches } from '../protocol/topic-glob.js';
-import { inQuietHours, systemClock, timerAt, type Clock } from './clock.js';
+import { backgroundClock, type Clock } from '../util/clock.js';
+import { inQuietHours, timerAt } from './clock.js';
 import { DEFAULT_NOTIFICATION_SETTINGS, type NotificationSettings } from './settings.js';
 
 /** What the policy needs of an event (a StoredEvent has all of it). */
@@ -31,7 +32,6 @@ export interface PolicyEvent {
 }
 
 export type SuppressReason = 'disabled' | 'topic' | 'subscription' | 'paused' | 'quiet_hours';
-export const SUPPRESS_REASONS: readonly SuppressReason[] = ['disabled', 'topic', 'subscription', 'paused', 'quiet_hours'];
 
 export interface Summary {
   /** Events the summary stands for. */
@@ -64,7 +64,7 @@ export interface PolicyStats {
   coalesced: { burst: number; ceiling: number };
 }
 
-export const MAX_SUMMARY_TOPICS = 50;
+const MAX_SUMMARY_TOPICS = 50;
 const MINUTE = 60_000;
 
 /** Counts of a group of events, plus the first few of them (to show one by one if the group stays small). */
@@ -146,7 +146,7 @@ export class NotificationPolicy<E extends PolicyEvent = PolicyEvent> {
   };
 
   constructor(options: PolicyOptions<E>) {
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? backgroundClock;
     this.#deliver = options.deliver;
     this.setSettings(options.settings ?? DEFAULT_NOTIFICATION_SETTINGS);
   }

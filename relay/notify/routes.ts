@@ -5,9 +5,8 @@
 //   POST /v1/notifications/resume   → status
 // A pause lives in memory: it ends by itself, and a restarted relay starts unpaused.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Handler } from '../local/routes.js';
 import { LOCAL_API } from '../protocol/local-api.js';
-import { HttpError, readJson, sendJson } from '../util/http.js';
+import { HttpError, readJson, sendJson, type Handler } from '../util/http.js';
 import { PauseBodySchema, PauseError, pauseRequestFromBody } from './pause.js';
 import type { NotificationService } from './service.js';
 

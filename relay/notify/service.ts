@@ -5,7 +5,7 @@
 import type { Inbox, StoredEvent } from '../inbox/types.js';
 import type { NotificationStatus as WireNotificationStatus } from '../protocol/local-api.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { systemClock, type Clock } from './clock.js';
+import { backgroundClock, type Clock } from '../util/clock.js';
 import { formatEvent, formatSummary } from './format.js';
 import { NotifierError, offLine, type Availability, type Notification, type Notifier } from './notifier.js';
 import { resolvePause, type PauseRequest } from './pause.js';
@@ -67,7 +67,7 @@ export class NotificationService {
 
   constructor(options: NotificationServiceOptions) {
     this.#notifier = options.notifier;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? backgroundClock;
     this.#log = options.log ?? silentLogger;
     this.#timeoutMs = options.deliveryTimeoutMs ?? 10_000;
     this.#reprobeMs = options.reprobeMs ?? 60_000;

@@ -8,7 +8,7 @@ import { RelayError } from '../util/errors.js';
 
 const CLOCK_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 /** A local wall-clock time, 24-hour `HH:MM`. */
-export const ClockTimeSchema = z.string().regex(CLOCK_TIME, 'use a 24-hour local time "HH:MM", e.g. "22:00"');
+const ClockTimeSchema = z.string().regex(CLOCK_TIME, 'use a 24-hour local time "HH:MM", e.g. "22:00"');
 
 /** Minutes after local midnight of an `HH:MM` string the schema accepted. */
 export function minutesOfDay(time: string): number {
@@ -17,7 +17,7 @@ export function minutesOfDay(time: string): number {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
-export const BurstSettingsSchema = z.object({
+const BurstSettingsSchema = z.object({
   /** Events less than this apart form one burst; the first event after a quieter gap shows at once. */
   windowMs: z.number().int().min(0).max(60_000).default(2000),
   /** A burst of up to this many events shows them one by one; a bigger one folds into a summary. */
@@ -28,11 +28,11 @@ export const BurstSettingsSchema = z.object({
   maxHoldMs: z.number().int().min(0).max(60_000).default(2000),
 });
 
-export const QuietHoursSchema = z
+const QuietHoursSchema = z
   .object({ start: ClockTimeSchema, end: ClockTimeSchema })
   .refine((q) => q.start !== q.end, { message: 'quiet hours need different start and end times (e.g. "22:00" to "07:00")' });
 
-export const TopicRuleSchema = z.object({
+const TopicRuleSchema = z.object({
   /** fnmatch glob, as in `subscribe` (relay/protocol/topic-glob). */
   pattern: TopicPatternSchema,
   enabled: z.boolean(),

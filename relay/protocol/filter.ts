@@ -5,7 +5,7 @@
 //
 // Pure: no I/O. Field reads go through Object.hasOwn only, so keys like `constructor` or `toString` never see
 // Object.prototype.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type FilterInput = Record<string, unknown>;
 export type FilterOp = 'eq' | 'in' | 'nin' | 'not' | 'gt' | 'gte' | 'lt' | 'lte' | 'prefix' | 'contains' | 'exists';

@@ -6,7 +6,7 @@
 // Matching walks tokens instead of building a RegExp: the regex a glob translates to (`.*a.*a.*b`) backtracks
 // exponentially on hostile patterns, while the two-pointer walk below is O(pattern × topic) at worst, and there
 // are no regex metacharacters to escape in the first place.
-import { z } from 'zod';
+import * as z from 'zod';
 
 type Token = { kind: 'star' } | { kind: 'any' } | { kind: 'lit'; cp: number } | { kind: 'class'; negated: boolean; items: ClassItem[] };
 type ClassItem = { lo: number; hi: number };

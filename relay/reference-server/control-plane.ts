@@ -15,10 +15,11 @@ import {
   UnsubscribeOutputSchema,
   CATEGORIES,
 } from '../protocol/tools.js';
+import { VERSION } from '../util/version.js';
 import { listTopics } from './catalog.js';
 import type { ReferenceStore } from './store.js';
 
-export const SERVER_INFO = { name: 'push-relay-reference-server', version: '0.1.0' };
+export const SERVER_INFO = { name: 'push-relay-reference-server', version: VERSION };
 
 function result(structured: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };

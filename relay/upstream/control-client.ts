@@ -23,6 +23,7 @@ import {
   type Category,
   type SubscribeInput,
 } from '../protocol/tools.js';
+import { VERSION } from '../util/version.js';
 import { ControlError, describeError, isNetworkErrorCode, networkErrorCode, redact, RedirectError } from './errors.js';
 import { createGuardedFetch, type FetchFn } from './guarded-fetch.js';
 import { toServerUrl, type ServerUrl } from './server-url.js';
@@ -46,7 +47,7 @@ export interface ControlClientOptions {
   log?: (line: string) => void;
 }
 
-const DEFAULT_CLIENT_INFO = { name: 'push-relay', version: '0.1.0' };
+const DEFAULT_CLIENT_INFO = { name: 'push-relay', version: VERSION };
 
 export class ControlClient {
   readonly url: ServerUrl;

@@ -3,7 +3,6 @@
 import type { SubscriptionRow } from '../protocol/frames.js';
 import type { EventSource } from '../inbox/types.js';
 import type { MalformedKind } from './frame-decoder.js';
-import { realClock } from '../util/clock.js';
 
 export type PushState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'offline' | 'paused';
 
@@ -84,6 +83,3 @@ export type PushStreamStatus = {
 };
 
 export type { Clock } from '../util/clock.js';
-
-/** The real clock; a pending reconnect timer keeps the process alive like the stream it replaces. */
-export const systemClock = realClock();

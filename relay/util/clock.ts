@@ -20,3 +20,9 @@ export function realClock(options: { unref?: boolean } = {}): Clock {
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   };
 }
+
+/** The real clock. A pending timer keeps the process alive, like the connection a reconnect timer replaces. */
+export const systemClock: Clock = realClock();
+
+/** The real clock for timers that must never keep a process alive on their own (notification bursts, pauses). */
+export const backgroundClock: Clock = realClock({ unref: true });

@@ -3,7 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_KINDS, kindOfStatus, RelayError } from './errors.js';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** One route of a node:http server: the relay's local API, the UI files, relay/notify's routes. */
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
 /** An error that becomes a 4xx/5xx JSON body `{ error: { code, message } }`, with its own status. */
 export class HttpError extends RelayError {

@@ -6,7 +6,7 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { findRelay, relayRequest, type RelayEndpoint } from '../../client/local-client.js';
 import { LOCAL_API, localApiPath, type ApiEvent, type EventsResponse } from '../../protocol/local-api.js';
-import { SseDecoder } from './sse-decoder.js';
+import { SseDecoder } from '../../protocol/sse-decoder.js';
 
 export interface ChannelFeedOptions {
   home: string;

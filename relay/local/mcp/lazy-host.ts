@@ -1,7 +1,7 @@
 // The `/mcp` endpoint, loaded on its first request. The MCP SDK's server side costs ~70 ms of start-up and
 // ~7 MB of RSS (measured by test/bench/daemon.ts), and a relay that only serves hooks, the UI and popups never
 // needs it. The first MCP request pays the import once.
-import type { Handler } from '../routes.js';
+import type { Handler } from '../../util/http.js';
 import type { RelayCore } from '../core.js';
 import type { McpHttpHost, McpHttpOptions } from './http-host.js';
 

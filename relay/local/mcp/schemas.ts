@@ -5,10 +5,10 @@ import { SubscriptionRowSchema } from '../../protocol/frames.js';
 import { ListTopicsInputSchema, ListTopicsOutputSchema, SubscribeInputSchema, UnsubscribeInputSchema, UnsubscribeOutputSchema } from '../../protocol/tools.js';
 import { ConsumerNameSchema } from '../routes.js';
 
-export const MAX_WAIT_SECONDS = 3600;
-export const DEFAULT_WAIT_SECONDS = 300;
-export const DEFAULT_MAX_EVENTS = 10;
-export const DEFAULT_PENDING_LIMIT = 20;
+const MAX_WAIT_SECONDS = 3600;
+const DEFAULT_WAIT_SECONDS = 300;
+const DEFAULT_MAX_EVENTS = 10;
+const DEFAULT_PENDING_LIMIT = 20;
 
 const TopicFilterSchema = z
   .string()

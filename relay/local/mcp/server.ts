@@ -1,12 +1,12 @@
 // One MCP server (McpServer) carrying the relay's tools: one per HTTP session, one per stdio process.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { VERSION } from '../../core/version.js';
+import { VERSION } from '../../util/version.js';
 import { registerRelayTools, type ToolOptions } from './tools.js';
 
-export const SERVER_NAME = 'push-relay';
+const SERVER_NAME = 'push-relay';
 
 /** The experimental capability Claude Code looks for before it accepts `notifications/claude/channel`. */
-export const CHANNEL_CAPABILITY = 'claude/channel';
+const CHANNEL_CAPABILITY = 'claude/channel';
 
 export interface ToolServerOptions extends ToolOptions {
   /** Declare the Claude Code channel capability (the host then pushes `notifications/claude/channel`). */

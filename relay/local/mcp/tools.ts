@@ -44,7 +44,7 @@ export const TOOL_NAMES = [
 ] as const;
 
 /** Claude Code drops a call after 5 min (HTTP) / 30 min (stdio) without progress; each notification resets that. */
-export const DEFAULT_PROGRESS_INTERVAL_MS = 25_000;
+const DEFAULT_PROGRESS_INTERVAL_MS = 25_000;
 
 export interface ToolOptions {
   backend: ToolBackend;

@@ -1,41 +1,10 @@
-// The renderer's pure modules under vitest (no browser): the SSE parser at awkward chunk boundaries, the filter
-// rows ↔ grammar mapping, and the read-state model's rule for moving the `ui` cursor.
+// The renderer's pure modules under vitest (no browser): the filter rows ↔ grammar mapping, and the read-state
+// model's rule for moving the `ui` cursor. (The SSE decoder it shares is tested in test/unit/protocol/.)
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../relay/protocol/local-api.js';
 import { checkFilter, filterToRows, parseScalar, rowsToFilter, splitList } from '../../../renderer/filter-builder.js';
 import { InboxModel } from '../../../renderer/inbox-model.js';
 import { parseHash, routeHash, tokenFromInput } from '../../../renderer/location.js';
-import { createSseParser, type SseMessage } from '../../../renderer/sse.js';
-
-describe('createSseParser', () => {
-  const parse = (chunks: string[]) => {
-    const out: SseMessage[] = [];
-    const p = createSseParser((m) => out.push(m));
-    for (const c of chunks) p.feed(c);
-    return out;
-  };
-
-  it('parses events, ids, multi-line data and comments, whatever the chunking', () => {
-    const text = ': keepalive\n\nid: 7\nevent: event\ndata: {"a":1}\n\nevent: status\ndata: line1\ndata: line2\n\n';
-    const expected = [
-      { event: 'event', data: '{"a":1}', id: '7' },
-      { event: 'status', data: 'line1\nline2', id: '7' },
-    ];
-    expect(parse([text])).toEqual(expected);
-    expect(parse(text.split(''))).toEqual(expected);
-    expect(parse([text.slice(0, 13), text.slice(13, 30), text.slice(30)])).toEqual(expected);
-  });
-
-  it('accepts CRLF and CR line ends, including a CRLF split across chunks', () => {
-    expect(parse(['event: a\r', '\ndata: x\r\n\r', '\n'])).toEqual([{ event: 'a', data: 'x', id: undefined }]);
-    expect(parse(['data: y\r\r'])).toEqual([{ event: 'message', data: 'y', id: undefined }]);
-  });
-
-  it('dispatches nothing for a message without data, and keeps a partial message until its blank line', () => {
-    expect(parse(['event: status\n\n'])).toEqual([]);
-    expect(parse(['data: partial\n'])).toEqual([]);
-  });
-});
 
 describe('filter rows and the shared grammar', () => {
   it('turns typed text into the values the grammar expects', () => {

@@ -7,7 +7,8 @@ import type { EventSource, Inbox, StoredEvent } from '../../../relay/inbox/types
 import { PUSH_ENDPOINT } from '../../../relay/protocol/tools.js';
 import { startReferenceServer, type ReferenceServer, type ReferenceServerOptions } from '../../../relay/reference-server/server.js';
 import type { FetchFn } from '../../../relay/upstream/guarded-fetch.js';
-import { PushStream, systemClock, tenantIdForKey, type Clock, type PushState, type PushStreamOptions, type PushStreamStatus } from '../../../relay/upstream/push-stream.js';
+import { PushStream, tenantIdForKey, type Clock, type PushState, type PushStreamOptions, type PushStreamStatus } from '../../../relay/upstream/push-stream.js';
+import { systemClock } from '../../../relay/util/clock.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 export const KEY = 'key-a-0123456789';

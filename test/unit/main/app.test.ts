@@ -227,9 +227,6 @@ describe('tray app (fake relay)', () => {
     expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')).secretStorage).toMatchObject({ backend: 'basic_text', warning: expect.any(String) });
     const stranger = new electron.BrowserWindow({}) as FakeWindow;
     expect(electron.ipcMain.sendSync(CHANNELS.getConfig, { sender: stranger.webContents, senderFrame: { url: `${relay.url}/` } })).toBeNull();
-    // Pausing from the page goes to the relay's notification service.
-    await electron.ipcMain.invoke(CHANNELS.pauseNotifications, { sender: w.webContents, senderFrame: { url: `${relay.url}/` } }, '1h');
-    expect(relay.notifications.pause).toHaveBeenCalledWith('1h');
   });
 
   it('a relay that cannot start leaves the tray in an error state with the reason, and says so once', async () => {

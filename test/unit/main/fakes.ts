@@ -3,7 +3,6 @@
 import type {
   AppApi,
   ElectronApi,
-  IpcInvokeEvent,
   IpcSyncEvent,
   MenuItemTemplate,
   MessageBoxOptions,
@@ -312,15 +311,7 @@ export class FakeApp extends Emitter implements AppApi {
 }
 
 export class FakeIpcMain {
-  readonly handlers = new Map<string, (event: IpcInvokeEvent, ...args: unknown[]) => unknown>();
   readonly syncListeners = new Map<string, (event: IpcSyncEvent, ...args: unknown[]) => void>();
-  handle(channel: string, listener: (event: IpcInvokeEvent, ...args: unknown[]) => unknown): void {
-    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
-    this.handlers.set(channel, listener);
-  }
-  removeHandler(channel: string): void {
-    this.handlers.delete(channel);
-  }
   on(channel: string, listener: (event: IpcSyncEvent, ...args: unknown[]) => void): this {
     this.syncListeners.set(channel, listener);
     return this;
@@ -328,12 +319,6 @@ export class FakeIpcMain {
   removeAllListeners(channel: string): this {
     this.syncListeners.delete(channel);
     return this;
-  }
-  /** ipcRenderer.invoke as seen by main: rejects like Electron does when the handler throws. */
-  async invoke(channel: string, event: IpcInvokeEvent, ...args: unknown[]): Promise<unknown> {
-    const h = this.handlers.get(channel);
-    if (!h) throw new Error(`No handler registered for '${channel}'`);
-    return h(event, ...args);
   }
   sendSync(channel: string, event: Omit<IpcSyncEvent, 'returnValue'>, ...args: unknown[]): unknown {
     const l = this.syncListeners.get(channel);

@@ -20,8 +20,6 @@ function setup() {
   win.show();
   const handlers: IpcHandlers = {
     getConfig: vi.fn(() => ({ relayUrl: ORIGIN, token: TOKEN, secretStorage: null })),
-    openExternal: vi.fn(() => Promise.resolve(true)),
-    pauseNotifications: vi.fn(() => ({ pausedUntil: 123 })),
   };
   const log = vi.fn<(line: string) => void>();
   const off = registerIpc({ electron, window: () => win.current(), origin: () => win.origin(), handlers, log });
@@ -33,60 +31,48 @@ function setup() {
 describe('IPC channel registry', () => {
   it('registers exactly the registry’s channels, and removes them again', () => {
     const { electron, off } = setup();
-    expect([...electron.ipcMain.handlers.keys(), ...electron.ipcMain.syncListeners.keys()].sort()).toEqual(Object.values(CHANNELS).sort());
+    expect([...electron.ipcMain.syncListeners.keys()].sort()).toEqual(Object.values(CHANNELS).sort());
     off();
-    expect(electron.ipcMain.handlers.size + electron.ipcMain.syncListeners.size).toBe(0);
+    expect(electron.ipcMain.syncListeners.size).toBe(0);
   });
 
-  it('answers our inbox window', async () => {
-    const { electron, handlers, fromOurs } = setup();
+  it('answers our inbox window', () => {
+    const { electron, fromOurs } = setup();
     expect(electron.ipcMain.sendSync(CHANNELS.getConfig, fromOurs)).toEqual({ relayUrl: ORIGIN, token: TOKEN, secretStorage: null });
-    expect(await electron.ipcMain.invoke(CHANNELS.openExternal, fromOurs, 'https://example.com')).toBe(true);
-    expect(await electron.ipcMain.invoke(CHANNELS.pauseNotifications, fromOurs, '1h')).toEqual({ pausedUntil: 123 });
-    expect(handlers.openExternal).toHaveBeenCalledWith('https://example.com');
-    expect(handlers.pauseNotifications).toHaveBeenCalledWith('1h');
   });
 
-  it('refuses a webContents that is not our window (another window, a devtools page, a stray contents)', async () => {
+  it('refuses a webContents that is not our window (another window, a devtools page, a stray contents)', () => {
     const { electron, handlers, log } = setup();
     const other = new electron.BrowserWindow({}) as FakeWindow;
     for (const sender of [other.webContents, new FakeWebContents()]) {
       const event: IpcInvokeEvent = { sender, senderFrame: { url: `${ORIGIN}/` } };
       expect(electron.ipcMain.sendSync(CHANNELS.getConfig, event)).toBeNull();
-      await expect(electron.ipcMain.invoke(CHANNELS.openExternal, event, 'https://example.com')).rejects.toThrow(/refused/);
-      await expect(electron.ipcMain.invoke(CHANNELS.pauseNotifications, event, '1h')).rejects.toThrow(/refused/);
     }
     expect(handlers.getConfig).not.toHaveBeenCalled();
-    expect(handlers.openExternal).not.toHaveBeenCalled();
-    expect(handlers.pauseNotifications).not.toHaveBeenCalled();
-    expect(log).toHaveBeenCalledWith(expect.stringMatching(/refused push-relay:open-external from a sender that is not the inbox window/));
+    expect(log).toHaveBeenCalledWith(expect.stringMatching(/refused push-relay:get-config from a sender that is not the inbox window/));
   });
 
-  it('refuses our window when it shows another origin (or its frame is gone)', async () => {
+  it('refuses our window when it shows another origin (or its frame is gone)', () => {
     const { electron, ours, handlers } = setup();
     for (const senderFrame of [{ url: 'https://evil.example/' }, { url: 'http://127.0.0.1:9999/' }, null]) {
       const event: IpcInvokeEvent = { sender: ours.webContents, senderFrame };
       expect(electron.ipcMain.sendSync(CHANNELS.getConfig, event)).toBeNull();
-      await expect(electron.ipcMain.invoke(CHANNELS.openExternal, event, 'https://example.com')).rejects.toThrow(/refused/);
     }
     expect(handlers.getConfig).not.toHaveBeenCalled();
   });
 
-  it('refuses a destroyed window', async () => {
-    const { electron, ours, fromOurs, win } = setup();
+  it('refuses a destroyed window', () => {
+    const { electron, ours, fromOurs, win, handlers } = setup();
     win.destroy();
     expect(ours.destroyed).toBe(true);
-    await expect(electron.ipcMain.invoke(CHANNELS.pauseNotifications, fromOurs, '1h')).rejects.toThrow(/refused/);
+    expect(electron.ipcMain.sendSync(CHANNELS.getConfig, fromOurs)).toBeNull();
+    expect(handlers.getConfig).not.toHaveBeenCalled();
   });
 
-  it('validates arguments before any handler runs', async () => {
+  it('validates arguments before any handler runs', () => {
     const { electron, handlers, fromOurs } = setup();
-    await expect(electron.ipcMain.invoke(CHANNELS.pauseNotifications, fromOurs, 'forever')).rejects.toThrow(/invalid arguments/);
-    await expect(electron.ipcMain.invoke(CHANNELS.pauseNotifications, fromOurs)).rejects.toThrow(/invalid arguments/);
-    await expect(electron.ipcMain.invoke(CHANNELS.openExternal, fromOurs, { href: 'https://x' })).rejects.toThrow(/invalid arguments/);
-    await expect(electron.ipcMain.invoke(CHANNELS.openExternal, fromOurs, 'https://x', 'extra')).rejects.toThrow(/invalid arguments/);
-    expect(handlers.openExternal).not.toHaveBeenCalled();
-    expect(handlers.pauseNotifications).not.toHaveBeenCalled();
+    expect(electron.ipcMain.sendSync(CHANNELS.getConfig, fromOurs, 'unexpected')).toBeNull();
+    expect(handlers.getConfig).not.toHaveBeenCalled();
   });
 });
 
@@ -112,21 +98,16 @@ describe('preload (main/preload/preload.cts, run as a sandboxed CommonJS script)
     return { exposed, sendSync, invoke, required };
   }
 
-  it('requires only electron and exposes the relay URL, the token and two actions over the registry channels', async () => {
+  it('requires only electron and exposes the relay URL, the token and the key-storage status, nothing else', () => {
     const { exposed, sendSync, invoke, required } = runPreload({ relayUrl: ORIGIN, token: TOKEN, secretStorage: { backend: 'basic_text', warning: 'w' } });
     expect(required).toEqual(['electron']);
     expect(Object.keys(exposed)).toEqual(['pushRelay']);
     const api = exposed.pushRelay as Record<string, unknown>;
-    expect(Object.keys(api).sort()).toEqual(['openExternal', 'pauseNotifications', 'relayUrl', 'secretStorage', 'token']);
+    expect(Object.keys(api).sort()).toEqual(['relayUrl', 'secretStorage', 'token']);
     expect(api).toMatchObject({ relayUrl: ORIGIN, token: TOKEN, secretStorage: { backend: 'basic_text', warning: 'w' } });
     expect(Object.isFrozen(api)).toBe(true);
-    expect(sendSync).toHaveBeenCalledWith(CHANNELS.getConfig);
-    await (api.openExternal as (u: unknown) => Promise<unknown>)({ toString: () => 'https://example.com' });
-    await (api.pauseNotifications as (r: string) => Promise<unknown>)('8h');
-    expect(invoke.mock.calls).toEqual([
-      [CHANNELS.openExternal, 'https://example.com'],
-      [CHANNELS.pauseNotifications, '8h'],
-    ]);
+    expect(sendSync.mock.calls).toEqual([[CHANNELS.getConfig]]);
+    expect(invoke).not.toHaveBeenCalled();
   });
 
   it('exposes no token when main refused to answer', () => {

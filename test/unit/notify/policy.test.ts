@@ -1,6 +1,6 @@
 // The notification policy under fake timers: bursts, ceilings, pauses, quiet hours, mutes.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../../relay/notify/clock.js';
+import { backgroundClock } from '../../../relay/util/clock.js';
 import { resolvePause } from '../../../relay/notify/pause.js';
 import { NotificationPolicy, type PolicyEvent, type PolicyStats, type Popup } from '../../../relay/notify/policy.js';
 import { parseNotificationSettings, type NotificationSettingsInput } from '../../../relay/notify/settings.js';
@@ -12,7 +12,7 @@ function setup(settings: NotificationSettingsInput = {}) {
   const popups: Popup<PolicyEvent>[] = [];
   const policy = new NotificationPolicy<PolicyEvent>({
     settings: parseNotificationSettings(settings),
-    clock: systemClock,
+    clock: backgroundClock,
     deliver: (p) => popups.push(p),
   });
   const events = () => popups.filter((p) => p.kind === 'event').map((p) => (p.kind === 'event' ? p.event.seq : -1));

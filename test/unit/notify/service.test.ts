@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';
 import type { IncomingEvent, StoredEvent } from '../../../relay/inbox/types.js';
-import { systemClock } from '../../../relay/notify/clock.js';
+import { backgroundClock } from '../../../relay/util/clock.js';
 import { MemoryNotifier } from '../../../relay/notify/memory-notifier.js';
 import { NotifierError, offLine } from '../../../relay/notify/notifier.js';
 import { NotificationService, type NotificationServiceOptions } from '../../../relay/notify/service.js';
@@ -38,7 +38,7 @@ const cleanups: (() => unknown)[] = [];
 function service(options: Partial<NotificationServiceOptions> = {}) {
   const notifier = (options.notifier as MemoryNotifier | undefined) ?? new MemoryNotifier();
   const cap = captureLog();
-  const svc = new NotificationService({ clock: systemClock, log: cap.log, ...options, notifier });
+  const svc = new NotificationService({ clock: backgroundClock, log: cap.log, ...options, notifier });
   cleanups.push(() => svc.close());
   return { svc, notifier, ...cap };
 }

@@ -1,4 +1,5 @@
-// The package version, read once (relay.json, /v1/health, the MCP server info).
+// The package version, read once: relay.json, /v1/health, the push stream's user-agent, and the name every MCP
+// side gives itself (the local MCP server, the control-plane client, the reference server).
 import { readFileSync } from 'node:fs';
 
 export const VERSION: string = (() => {

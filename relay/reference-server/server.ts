@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { PUSH_ENDPOINT } from '../protocol/tools.js';
+import { MAX_FRAME_DEPTH } from '../protocol/limits.js';
 import { bearerToken, HttpError, readJson, sendError, sendJson } from '../util/http.js';
 import { createControlPlane } from './control-plane.js';
 import { PushConnection } from './push-connection.js';
@@ -106,7 +107,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         allow: 'POST',
       });
     }
-    const body = await readJson(req);
+    const body = await readJsonBody(req);
     const server = createControlPlane(store, tenant);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
@@ -154,7 +155,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   async function handleEmit(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const tenant = tenantOf(req);
-    const parsed = EmitInputSchema.safeParse(await readJson(req));
+    const parsed = EmitInputSchema.safeParse(await readJsonBody(req));
     if (!parsed.success) throw new HttpError(400, 'invalid_event', describeZodError(parsed.error));
     try {
       const event = await store.emit(tenant, parsed.data);
@@ -167,7 +168,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   async function handleConsent(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const tenant = tenantOf(req);
-    const parsed = ConsentInputSchema.safeParse(await readJson(req));
+    const parsed = ConsentInputSchema.safeParse(await readJsonBody(req));
     if (!parsed.success) throw new HttpError(400, 'invalid_consent', describeZodError(parsed.error));
     const { subject, status, purpose } = parsed.data;
     store.setConsent(tenant, subject, status, purpose ?? null);
@@ -286,6 +287,14 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       await store.close();
     },
   };
+}
+
+/**
+ * Every JSON body, bounded in depth as push frames are: anything deeper could never travel as a frame anyway,
+ * and a deep body would otherwise overflow the stack in the journal's JSON.stringify or a schema (a 500).
+ */
+function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  return readJson(req, undefined, MAX_FRAME_DEPTH);
 }
 
 function methodNotAllowed(allow: string): HttpError {

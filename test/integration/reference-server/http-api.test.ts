@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../../relay/reference-server/server.js';
 import { METHOD } from '../../../relay/protocol/frames.js';
 import { SseReader } from '../../helpers/sse-reader.js';
+import { tempDir, type TempDir } from '../../helpers/tmp.js';
 
 let server: ReferenceServer;
 const ADMIN = 'admin-secret';
@@ -74,6 +75,45 @@ describe('POST /v1/events', () => {
 
   it('needs a tenant token', async () => {
     expect((await post('/v1/events', { topic: 'deal.won', payload: {} }, { authorization: 'Bearer wrong' })).status).toBe(401);
+  });
+});
+
+describe('deeply nested JSON', () => {
+  // With a data dir, as the daemon runs it: the journal's JSON.stringify is what overflowed the stack (a 500).
+  let persistent: ReferenceServer;
+  let dir: TempDir;
+  beforeAll(async () => {
+    dir = await tempDir('ref-deep-');
+    persistent = await startReferenceServer({ tokens: { tok: 't1' }, dataDir: dir.path });
+  });
+  afterAll(async () => {
+    await persistent?.close();
+    await dir?.cleanup();
+  });
+
+  const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+  it.each([
+    ['/v1/events', `{"topic":"deal.won","payload":${deep(50_000)}}`],
+    ['/v1/consent', `{"subject":"s","status":"granted","purpose":${deep(50_000)}}`],
+    ['/mcp/', `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_topics","arguments":${deep(50_000)}}}`],
+  ])('answers a 50,000-deep body on %s with a 400 naming the limit, and keeps serving', async (path, body) => {
+    const send = (text: string) =>
+      fetch(`${persistent.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer tok', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: text,
+      });
+    const res = await send(body);
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as { error: { code: string; message: string } };
+    expect(json.error).toMatchObject({ code: 'json_too_deep' });
+    expect(json.error.message).toContain('100 levels');
+    const ok = await fetch(`${persistent.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer tok', 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: 'deal.won', payload: { a: { b: 1 } } }),
+    });
+    expect(ok.status).toBe(201);
   });
 });
 

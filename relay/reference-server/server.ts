@@ -7,6 +7,7 @@ import { PUSH_ENDPOINT } from '../protocol/tools.js';
 import { MAX_FRAME_DEPTH } from '../protocol/limits.js';
 import { bearerToken, HttpError, readJson, sendError, sendJson } from '../util/http.js';
 import { createControlPlane } from './control-plane.js';
+import { UndeliverableEventError } from './deliverable.js';
 import { PushConnection } from './push-connection.js';
 import { ConsentInputSchema, describeZodError, EmitInputSchema, type EmitInput } from './schemas.js';
 import { ReferenceStore, UnknownTopicError, type LoggedEvent } from './store.js';
@@ -162,6 +163,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       sendJson(res, 201, { event_id: event.event_id, occurred_at: event.occurred_at });
     } catch (err) {
       if (err instanceof UnknownTopicError) throw new HttpError(400, err.code, err.message);
+      if (err instanceof UndeliverableEventError) throw new HttpError(err.status, err.code, err.message);
       throw err;
     }
   }

@@ -1,5 +1,6 @@
 // The relay core, composed: one home dir, one instance lock, one durable inbox, one upstream stream, the
 // control-plane client, and the loopback server. Hosted by `push-relay daemon` and by the tray app.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { homePaths, type HomePaths } from '../config/home.js';
 import { acquireInstanceLock, ensureLocalToken, removeRelayJson, writeRelayJson, type InstanceLock } from '../config/instance.js';
@@ -17,7 +18,7 @@ import { NotificationService } from '../notify/service.js';
 import { settingsRoutes } from '../local/settings-routes.js';
 import { uiRoutes } from '../local/ui-routes.js';
 import { startDemoFeed, type DemoFeed } from '../reference-server/demo.js';
-import { DEMO_TENANT, DEMO_TOKEN } from '../reference-server/demo-identity.js';
+import { DEMO_TENANT } from '../reference-server/demo-identity.js';
 // The server module loads the MCP SDK's server side, which only demo mode needs: imported on demand below.
 import type { ReferenceServer } from '../reference-server/server.js';
 import { LazyControlClient } from '../upstream/lazy-control-client.js';
@@ -112,10 +113,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     let feed: DemoFeed | undefined;
     if (demo) {
       const { startReferenceServer } = await import('../reference-server/server.js');
-      reference = await startReferenceServer({ port: 0, dataDir: paths.demoServer, tokens: { [DEMO_TOKEN]: DEMO_TENANT }, heartbeatMs });
+      // Not the public demo token: any local process (or a rebinding page) could inject events that reach the
+      // agent with it. A fresh token per start, known only in-process; added to the log's secrets below.
+      apiKey = randomBytes(32).toString('base64url');
+      reference = await startReferenceServer({ port: 0, dataDir: paths.demoServer, tokens: { [apiKey]: DEMO_TENANT }, checkHost: true, heartbeatMs });
       cleanup.push(() => reference?.close());
       serverUrl = reference.url;
-      apiKey = DEMO_TOKEN;
       source = DEMO_SOURCE;
       log.info(`demo mode: embedded reference server at ${reference.url} with generated events`);
     } else {

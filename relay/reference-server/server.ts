@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { PUSH_ENDPOINT } from '../protocol/tools.js';
+import { allowedHosts, checkHostAndOrigin } from '../local/guard.js';
 import { MAX_FRAME_DEPTH } from '../protocol/limits.js';
 import { bearerToken, HttpError, readJson, sendError, sendJson } from '../util/http.js';
 import { createControlPlane } from './control-plane.js';
@@ -24,6 +25,13 @@ export interface ReferenceServerOptions {
   host?: string;
   /** bearer token → tenant. Default: `{ "demo-token": "demo" }`. */
   tokens?: Record<string, string>;
+  /**
+   * Refuse requests whose Host is not this loopback server or whose Origin is another site, as the local API
+   * does (relay/local/guard.ts): a DNS-rebinding page could otherwise reach it from the user's browser. On for
+   * the daemon's embedded server and the standalone command; tests that put a TCP proxy in front (which keeps
+   * the proxy's Host) leave it off.
+   */
+  checkHost?: boolean;
   /** Token for /v1/admin/*; without one those routes answer 403. */
   adminToken?: string;
   heartbeatMs?: number;
@@ -208,7 +216,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     };
   }
 
+  let hosts: Set<string> | undefined; // set once listening: the port is part of the Host
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (hosts) checkHostAndOrigin(req, hosts);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path === '/mcp') {
@@ -266,6 +276,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   });
   const port = (http.address() as AddressInfo).port;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  if (options.checkHost) hosts = allowedHosts(port);
 
   return {
     url,

@@ -55,6 +55,7 @@ export async function run(argv: string[]): Promise<void> {
     server = await startReferenceServer({
       port: intOption('port', values.port, { max: 65535 }) ?? DEFAULT_REFERENCE_PORT,
       tokens,
+      checkHost: true,
       adminToken: values['admin-token'],
       heartbeatMs: intOption('heartbeat-ms', values['heartbeat-ms'], { min: 50 }),
       bufferCapacity: intOption('buffer', values.buffer, { min: 1, max: 1_000_000 }),

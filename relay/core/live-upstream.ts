@@ -9,11 +9,12 @@
 // Switching is two steps so the Settings route can validate everything that needs I/O (starting the embedded
 // server, the demo subscription) before it writes settings.json: `prepare(target)` builds the new upstream
 // without touching the running one; `commit()` swaps and retires the old; `discard()` undoes a prepare.
+import { randomBytes } from 'node:crypto';
 import type { HomePaths } from '../config/home.js';
 import type { Inbox } from '../inbox/types.js';
 import type { ControlPlane } from '../local/core.js';
 import { startDemoFeed, type DemoFeed } from '../reference-server/demo.js';
-import { DEMO_TENANT, DEMO_TOKEN } from '../reference-server/demo-identity.js';
+import { DEMO_TENANT } from '../reference-server/demo-identity.js';
 // The server module loads the MCP SDK's server side, which only demo mode needs: imported on demand below.
 import type { ReferenceServer } from '../reference-server/server.js';
 import { LazyControlClient } from '../upstream/lazy-control-client.js';
@@ -56,6 +57,11 @@ export class LiveUpstream {
   #reference: ReferenceServer | undefined;
   readonly #listeners = new Set<() => void>();
   #offStatus: (() => void) | undefined;
+  /**
+   * The embedded demo server's token. Not the public demo token: any local process (or a rebinding page) could
+   * inject events that reach the agent with it. Fresh per relay start, known only in-process, a log secret.
+   */
+  readonly #demoToken = randomBytes(32).toString('base64url');
 
   private constructor(deps: LiveUpstreamDeps) {
     this.#d = deps;
@@ -162,14 +168,14 @@ export class LiveUpstream {
   async #startReference(): Promise<ReferenceServer> {
     const { paths, heartbeatMs, log } = this.#d;
     const { startReferenceServer } = await import('../reference-server/server.js');
-    const reference = await startReferenceServer({ port: 0, dataDir: paths.demoServer, tokens: { [DEMO_TOKEN]: DEMO_TENANT }, heartbeatMs });
+    const reference = await startReferenceServer({ port: 0, dataDir: paths.demoServer, tokens: { [this.#demoToken]: DEMO_TENANT }, checkHost: true, heartbeatMs });
     log.info(`demo mode: embedded reference server at ${reference.url} with generated events`);
     return reference;
   }
 
   async #build(target: UpstreamTarget, reference: ReferenceServer | undefined): Promise<Session> {
     const { inbox, heartbeatMs, log } = this.#d;
-    const apiKey = target.mode === 'demo' ? DEMO_TOKEN : target.apiKey;
+    const apiKey = target.mode === 'demo' ? this.#demoToken : target.apiKey;
     const urls = target.mode === 'demo' ? normalizeServerUrl(reference!.url) : target.server;
     log.addSecret(apiKey);
     const control = new LazyControlClient({ server: urls, apiKey, clientId: target.clientId });

@@ -36,6 +36,7 @@ export abstract class BaseInbox implements Inbox {
   protected readonly clock: () => number;
   protected closed = false;
   protected duplicates = 0;
+  protected outOfOrder = 0;
   protected skippedOnOpen = 0;
   private readonly waiters = new WaiterRegistry();
   /** When session consumers were last looked at; reset by an inbox that replaces `consumers` (loading them). */
@@ -181,6 +182,7 @@ export abstract class BaseInbox implements Inbox {
       head: this.table.head(),
       oldest: this.table.oldest()?.seq,
       duplicates: this.duplicates,
+      outOfOrder: this.outOfOrder,
       skippedOnOpen: this.skippedOnOpen,
       waiters: this.waiters.size,
     };
@@ -231,7 +233,10 @@ export abstract class BaseInbox implements Inbox {
    * stored something) and wake waiters (once per batch).
    */
   protected published(batch: PendingBatch, results: readonly AppendResult[]): void {
-    for (const result of results) this.duplicates += result.duplicates;
+    for (const result of results) {
+      this.duplicates += result.duplicates;
+      this.outOfOrder += result.outOfOrder;
+    }
     this.expire();
     for (const result of results) {
       if (result.appended.length === 0) continue;

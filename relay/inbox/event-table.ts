@@ -1,5 +1,5 @@
 // The in-memory side of an inbox, shared by the memory and the file implementation: the visible events in seq
-// order, the dedupe index, the per-source resume cursors, and the two-step append (reserve, then commit once
+// order, the dedupe index, the per-source resume cursors and retention floors, and the two-step append (reserve, then commit once
 // durable). The file inbox rebuilds this table from its log on open; the memory inbox is just this table.
 //
 // Memory layout (the budget is ~30 MB for 100k events): one object per event, a pointer to it in `events`
@@ -25,9 +25,12 @@ export interface Merge {
   subscriptionId: string;
 }
 
+/** What a checkpoint keeps of one source (record-format.ts): its resume cursor and highest stored id. */
 export interface SourceCursor {
   source: EventSource;
   eventId: number;
+  /** Highest event_id stored; undefined while the cursor was only raised (record-format.ts "stored_max"). */
+  storedMax: number | undefined;
 }
 
 export function newBatch(): PendingBatch {
@@ -93,7 +96,9 @@ export class EventTable {
 
   sourceCursors(): SourceCursor[] {
     const out: SourceCursor[] = [];
-    for (const log of this.sources.values()) if (log.cursor !== undefined) out.push({ source: log.source, eventId: log.cursor });
+    for (const log of this.sources.values()) {
+      if (log.cursor !== undefined) out.push({ source: log.source, eventId: log.cursor, storedMax: log.storedMax });
+    }
     return out;
   }
 
@@ -154,6 +159,7 @@ export class EventTable {
   plan(incoming: readonly IncomingEvent[], receivedAt: string, batch: PendingBatch): AppendResult {
     const appended: StoredEvent[] = [];
     let duplicates = 0;
+    let outOfOrder = 0;
     const firstAlive = this.firstAliveSeq();
     for (const { source, event, subscription_id: subscriptionId } of incoming) {
       const log = this.sourceLog(this.intern(source.server), this.intern(source.tenant));
@@ -170,19 +176,22 @@ export class EventTable {
         }
         continue;
       }
-      if (log.cursor !== undefined && event.event_id <= log.cursor) {
-        // Not stored but at or below the durable cursor: an event retention already dropped, arriving again
-        // in a replay. Events of one source arrive in increasing event_id order otherwise.
+      if (log.floor !== undefined && event.event_id <= log.floor) {
+        // At or below what retention dropped: most likely a replay of a dropped event (SourceLog.floor).
         duplicates++;
         continue;
       }
+      // Identity is (source, event_id), not a watermark (DESIGN.md "Identity"): an id below the newest one
+      // that was never stored is a new event that came late. It is stored, and counted apart from duplicates.
+      const newest = log.newest();
+      if (newest !== undefined && event.event_id < newest) outOfOrder++;
       const stored = this.makeStored(event, log.source, subscriptionId, receivedAt, this.nextSeq++);
       if (batch.firstSeq === Infinity) batch.firstSeq = stored.seq;
       log.insert(stored);
       batch.events.push(stored);
       appended.push(stored);
     }
-    return { appended, duplicates };
+    return { appended, duplicates, outOfOrder };
   }
 
   /** Makes a durable batch visible: events in seq order, resume cursors, subscription merges. */
@@ -214,19 +223,34 @@ export class EventTable {
     if (event) this.mergeInto(event, subscriptionId);
   }
 
-  /** Restores head and resume cursors that older, possibly deleted, segments established. */
+  /**
+   * Restores head and resume cursors that older, possibly deleted, segments established. A checkpoint read
+   * before any event of this open is where the log now begins: every event of the segments before it (deleted
+   * once retention dropped all of them) has an id at or below its stored maximum, so that becomes the floor.
+   */
   loadCheckpoint(head: number, cursors: readonly SourceCursor[]): void {
     if (head > this.lastSeq) {
       this.lastSeq = head;
       this.nextSeq = head + 1;
     }
-    for (const { source, eventId } of cursors) this.sourceLog(this.intern(source.server), this.intern(source.tenant)).raiseCursor(eventId);
+    const logStart = this.lastLoaded === undefined;
+    for (const { source, eventId, storedMax } of cursors) {
+      const log = this.sourceLog(this.intern(source.server), this.intern(source.tenant));
+      log.raiseCursor(eventId);
+      if (storedMax === undefined) continue;
+      log.raiseStoredMax(storedMax);
+      if (logStart) log.raiseFloor(storedMax);
+    }
   }
 
   /** Drops the events past retention from memory and the dedupe index. Returns how many were dropped. */
   trim(policy: RetentionPolicy, now: number): number {
     const drop = expiredPrefix(this.size(), (i) => this.receivedMs(this.start + i), policy, now);
     if (drop === 0) return 0;
+    for (let i = this.start; i < this.start + drop; i++) {
+      const event = this.events[i] as StoredEvent;
+      this.sourceLog(event.server, event.tenant).raiseFloor(event.event_id);
+    }
     this.start += drop;
     if (this.start >= 1024 && this.start * 2 >= this.events.length) {
       this.events = this.events.slice(this.start);
@@ -263,7 +287,7 @@ export class EventTable {
   private pushEvent(event: StoredEvent, log: SourceLog): void {
     this.events.push(event);
     this.lastSeq = event.seq;
-    log.raiseCursor(event.event_id);
+    log.stored(event.event_id);
   }
 
   /** `server` and `tenant` must be interned (they are on every stored event). */

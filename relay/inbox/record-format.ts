@@ -2,9 +2,11 @@
 // The CRC catches torn and bit-flipped lines that still happen to parse; the newline marks a complete write.
 //
 // Record kinds:
-//   {"t":"cp","head":N,"cursors":[[server,tenant,event_id],…]}  first line of every segment: the head seq and
-//        resume cursors so far, so deleting older segments loses neither (seqs are never reused, and an event
-//        retained out is still refused as a duplicate).
+//   {"t":"cp","head":N,"cursors":[[server,tenant,event_id,stored_max],…]}  first line of every segment: the
+//        head seq, resume cursors and highest stored event_id per source so far, so deleting older segments
+//        loses none of them (seqs are never reused, and an event retained out is still refused as a
+//        duplicate: source-log.ts "floor"); stored_max is -1 while nothing was stored. Checkpoints written
+//        before stored_max existed have three items.
 //   {"t":"ev","ev":{…StoredEvent}}   one stored event.
 //   {"t":"merge","seq":N,"sub":"…"}  a later frame for stored event N added subscription "…".
 import { crc32 } from 'node:zlib';
@@ -12,13 +14,15 @@ import type { SourceCursor } from './event-table.js';
 import type { StoredEvent } from './types.js';
 
 export type LogRecord =
-  | { t: 'cp'; head: number; cursors: [server: string, tenant: string, eventId: number][] }
+  | { t: 'cp'; head: number; cursors: [server: string, tenant: string, eventId: number, storedMax?: number][] }
   | { t: 'ev'; ev: StoredEvent }
   | { t: 'merge'; seq: number; sub: string };
 
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const CRC_DIGITS = 8;
+/** stored_max of a source whose cursor was only raised (a first connect), with no event stored yet. */
+const NOTHING_STORED = -1;
 
 export function encodeRecord(record: LogRecord): string {
   const json = JSON.stringify(record);
@@ -26,11 +30,20 @@ export function encodeRecord(record: LogRecord): string {
 }
 
 export function checkpointRecord(head: number, cursors: readonly SourceCursor[]): LogRecord {
-  return { t: 'cp', head, cursors: cursors.map(({ source, eventId }) => [source.server, source.tenant, eventId]) };
+  return {
+    t: 'cp',
+    head,
+    cursors: cursors.map(({ source, eventId, storedMax }) => [source.server, source.tenant, eventId, storedMax ?? NOTHING_STORED]),
+  };
 }
 
 export function checkpointCursors(record: Extract<LogRecord, { t: 'cp' }>): SourceCursor[] {
-  return record.cursors.map(([server, tenant, eventId]) => ({ source: { server, tenant }, eventId }));
+  return record.cursors.map(([server, tenant, eventId, storedMax]) => ({
+    source: { server, tenant },
+    eventId,
+    // A checkpoint from before stored_max existed: its cursor was the dedupe bound then, so it stays one.
+    storedMax: storedMax === undefined ? eventId : storedMax === NOTHING_STORED ? undefined : storedMax,
+  }));
 }
 
 export interface ScanResult {
@@ -125,7 +138,14 @@ function isRecord(value: unknown): value is LogRecord {
       return (
         Number.isSafeInteger(r.head) &&
         Array.isArray(r.cursors) &&
-        r.cursors.every((c) => Array.isArray(c) && typeof c[0] === 'string' && typeof c[1] === 'string' && Number.isSafeInteger(c[2]))
+        r.cursors.every(
+          (c) =>
+            Array.isArray(c) &&
+            typeof c[0] === 'string' &&
+            typeof c[1] === 'string' &&
+            Number.isSafeInteger(c[2]) &&
+            (c[3] === undefined || Number.isSafeInteger(c[3])),
+        )
       );
     default:
       return false;

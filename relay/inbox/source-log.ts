@@ -1,12 +1,36 @@
-// Per-source dedupe index and resume cursor. Events of one source arrive in increasing event_id order (except
-// replays, which dedupe drops), so a sorted array with binary search does the job of a Map at 8 bytes per
-// event instead of ~35, and builds in O(1) per event on open.
+// Per-source dedupe index, resume cursor and retention floor. Events of one source mostly arrive in increasing
+// event_id order, so a sorted array with binary search does the job of a Map at 8 bytes per event instead of
+// ~35, and builds in O(1) per event on open; a straggler with a lower id is spliced in.
 import type { EventSource, StoredEvent } from './types.js';
+
+function max(a: number | undefined, b: number): number {
+  return a === undefined || b > a ? b : a;
+}
 
 export class SourceLog {
   readonly source: EventSource;
-  /** Highest durable event_id: the upstream resume point. Survives retention (DESIGN.md "Upstream cursor"). */
+  /**
+   * The upstream resume point (`Last-Event-ID`): the highest event_id durable here, or raised past that without
+   * an event (the server's position at a first connect). It only ever rises, and survives retention (DESIGN.md
+   * "Upstream cursor").
+   *
+   * Why the highest id and not "the id below which everything is durable": the relay sees only the events its
+   * subscriptions match, so the ids it receives are sparse, and a gap below the newest id cannot be told apart
+   * from events that were never meant for it. A straggler (an id lower than the newest, arriving after it) is
+   * stored when it comes, but it never lowers the cursor: resuming from it would only make the server send
+   * again what is already durable. The server resumes by id, so a straggler not yet delivered when the
+   * connection drops is one the server must send again after the cursor; the relay cannot ask for it by name.
+   */
   cursor: number | undefined;
+  /** Highest event_id ever stored (committed); written into checkpoints, see `floor`. */
+  storedMax: number | undefined;
+  /**
+   * Highest event_id that retention dropped. An id at or below it that is not stored may be a replay of a
+   * dropped event, or a straggler older than what retention already let go: the two cannot be told apart once
+   * the event is gone, and storing it again could deliver it twice, so both are refused as duplicates. Above
+   * the floor, identity is exact: an id not stored is new, whatever its order.
+   */
+  floor: number | undefined;
   /** Stored and reserved events, sorted by event_id. Entries below `start` are retained out. */
   private byId: StoredEvent[] = [];
   private start = 0;
@@ -16,7 +40,27 @@ export class SourceLog {
   }
 
   raiseCursor(eventId: number): void {
-    if (this.cursor === undefined || eventId > this.cursor) this.cursor = eventId;
+    this.cursor = max(this.cursor, eventId);
+  }
+
+  /** A committed event (appended or loaded): it moves the cursor and the stored maximum. */
+  stored(eventId: number): void {
+    this.cursor = max(this.cursor, eventId);
+    this.storedMax = max(this.storedMax, eventId);
+  }
+
+  raiseStoredMax(eventId: number): void {
+    this.storedMax = max(this.storedMax, eventId);
+  }
+
+  raiseFloor(eventId: number): void {
+    this.floor = max(this.floor, eventId);
+  }
+
+  /** The highest id this source has shown: stored, reserved by an append in flight, or the cursor. */
+  newest(): number | undefined {
+    const last = this.byId.at(-1);
+    return last === undefined ? this.cursor : max(this.cursor, last.event_id);
   }
 
   /** The entry with this event_id, if any. It may be retained out: the caller checks its seq. */

@@ -31,8 +31,10 @@ export interface StoredEvent extends PushEvent {
 export interface AppendResult {
   /** Events new to the inbox, in seq order. Durable (fsync'd for the file inbox) when the promise resolves. */
   appended: StoredEvent[];
-  /** How many incoming events were already stored (same server, tenant, event_id). */
+  /** How many incoming events were already stored (same server, tenant, event_id), or retained out. */
   duplicates: number;
+  /** How many of `appended` came with an event_id below one their source had already shown (stored late, not dropped). */
+  outOfOrder: number;
 }
 
 export interface ConsumerOptions {
@@ -92,6 +94,8 @@ export interface InboxStats {
   oldest: number | undefined;
   /** Incoming events found already stored, since this inbox was opened. */
   duplicates: number;
+  /** Events stored though their event_id was below their source's newest (late, not duplicate), since this inbox was opened. */
+  outOfOrder: number;
   /** Records skipped on open because they were torn or corrupt. */
   skippedOnOpen: number;
   /** `waitForPending` calls currently waiting (a leak shows up here). */
@@ -104,12 +108,17 @@ export interface InboxStats {
  */
 export interface Inbox {
   /**
-   * Appends events; resolves once they are durable. Dedupe by (server, tenant, event_id); an event_id at or
-   * below the source's resume cursor that is no longer stored (retained out) counts as a duplicate too.
-   * Rejects with `InboxWriteError` (code `inbox_write_failed`) when the disk refuses; nothing of it is kept.
+   * Appends events; resolves once they are durable. Dedupe by (server, tenant, event_id), not by a watermark:
+   * an event_id below the source's newest that was never stored is stored (and counted as `outOfOrder`). An
+   * event_id at or below the highest one retention dropped that is not stored counts as a duplicate
+   * (source-log.ts "floor"). Rejects with `InboxWriteError` (code `inbox_write_failed`) when the disk refuses;
+   * nothing of it is kept.
    */
   append(events: IncomingEvent[]): Promise<AppendResult>;
-  /** Highest event_id durable for this source: the upstream resume point (`Last-Event-ID`). */
+  /**
+   * Highest event_id durable for this source: the upstream resume point (`Last-Event-ID`). It never moves
+   * backwards, not even for an event stored out of order (why: source-log.ts "cursor").
+   */
   resumeCursor(source: EventSource): number | undefined;
   /**
    * Records that everything up to `eventId` of this source is accounted for, though nothing was stored — the

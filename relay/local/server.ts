@@ -6,7 +6,7 @@ import { HttpError, httpErrorOf, sendError, sendJson, type Handler } from '../ut
 import type { Logger } from '../util/log.js';
 import { LOCAL_API } from '../protocol/local-api.js';
 import type { RelayCore } from './core.js';
-import { allowedHosts, checkHostAndOrigin, checkToken } from './guard.js';
+import { allowedHosts, checkHostAndOrigin, checkToken } from '../util/loopback-guard.js';
 import { unsubscribeRoute, v1Routes } from './routes.js';
 
 export interface LocalServerOptions {

@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import { frame, METHOD } from '../protocol/frames.js';
 import { encodeSseFrame } from '../protocol/sse.js';
+import { encodeEventFrame } from './event-frame.js';
 import { ReferenceStore, type LoggedEvent } from './store.js';
 
 export const LAG_DETAIL =
@@ -181,10 +182,8 @@ export class PushConnection {
     for (const sub of store.activeSubscriptions(tenant, clientId)) {
       if (!ReferenceStore.matches(sub, event)) continue;
       if (store.isBlockedByConsent(tenant, event, sub.record.consent_purpose)) continue;
-      const { subject: _subject, ...pushed } = event; // the data subject never leaves the server
-      const params = { subscription_id: sub.record.subscription_id, ...pushed };
       out.push({
-        text: encodeSseFrame(frame(METHOD.event, params), event.event_id),
+        text: encodeEventFrame(event, sub.record.subscription_id),
         eventId: event.event_id,
         subscriptionId: sub.record.subscription_id,
       });

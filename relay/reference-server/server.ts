@@ -4,8 +4,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { PUSH_ENDPOINT } from '../protocol/tools.js';
+import { allowedHosts, checkHostAndOrigin } from '../util/loopback-guard.js';
+import { MAX_FRAME_DEPTH } from '../protocol/limits.js';
 import { bearerToken, HttpError, readJson, sendError, sendJson } from '../util/http.js';
 import { createControlPlane } from './control-plane.js';
+import { UndeliverableEventError } from './deliverable.js';
 import { PushConnection } from './push-connection.js';
 import { ConsentInputSchema, describeZodError, EmitInputSchema, type EmitInput } from './schemas.js';
 import { ReferenceStore, UnknownTopicError, type LoggedEvent } from './store.js';
@@ -22,6 +25,13 @@ export interface ReferenceServerOptions {
   host?: string;
   /** bearer token → tenant. Default: `{ "demo-token": "demo" }`. */
   tokens?: Record<string, string>;
+  /**
+   * Refuse requests whose Host is not this loopback server or whose Origin is another site, as the local API
+   * does (relay/local/guard.ts): a DNS-rebinding page could otherwise reach it from the user's browser. On for
+   * the daemon's embedded server and the standalone command; tests that put a TCP proxy in front (which keeps
+   * the proxy's Host) leave it off.
+   */
+  checkHost?: boolean;
   /** Token for /v1/admin/*; without one those routes answer 403. */
   adminToken?: string;
   heartbeatMs?: number;
@@ -106,7 +116,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         allow: 'POST',
       });
     }
-    const body = await readJson(req);
+    const body = await readJsonBody(req);
     const server = createControlPlane(store, tenant);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
@@ -154,20 +164,21 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   async function handleEmit(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const tenant = tenantOf(req);
-    const parsed = EmitInputSchema.safeParse(await readJson(req));
+    const parsed = EmitInputSchema.safeParse(await readJsonBody(req));
     if (!parsed.success) throw new HttpError(400, 'invalid_event', describeZodError(parsed.error));
     try {
       const event = await store.emit(tenant, parsed.data);
       sendJson(res, 201, { event_id: event.event_id, occurred_at: event.occurred_at });
     } catch (err) {
       if (err instanceof UnknownTopicError) throw new HttpError(400, err.code, err.message);
+      if (err instanceof UndeliverableEventError) throw new HttpError(err.status, err.code, err.message);
       throw err;
     }
   }
 
   async function handleConsent(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const tenant = tenantOf(req);
-    const parsed = ConsentInputSchema.safeParse(await readJson(req));
+    const parsed = ConsentInputSchema.safeParse(await readJsonBody(req));
     if (!parsed.success) throw new HttpError(400, 'invalid_consent', describeZodError(parsed.error));
     const { subject, status, purpose } = parsed.data;
     store.setConsent(tenant, subject, status, purpose ?? null);
@@ -205,7 +216,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     };
   }
 
+  let hosts: Set<string> | undefined; // set once listening: the port is part of the Host
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (hosts) checkHostAndOrigin(req, hosts);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path === '/mcp') {
@@ -263,6 +276,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   });
   const port = (http.address() as AddressInfo).port;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  if (options.checkHost) hosts = allowedHosts(port);
 
   return {
     url,
@@ -286,6 +300,14 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       await store.close();
     },
   };
+}
+
+/**
+ * Every JSON body, bounded in depth as push frames are: anything deeper could never travel as a frame anyway,
+ * and a deep body would otherwise overflow the stack in the journal's JSON.stringify or a schema (a 500).
+ */
+function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  return readJson(req, undefined, MAX_FRAME_DEPTH);
 }
 
 function methodNotAllowed(allow: string): HttpError {

@@ -7,6 +7,7 @@ import { canonicalFilterKey, compileFilter, type CompiledFilter } from '../proto
 import { topicMatchesAny } from '../protocol/topic-glob.js';
 import { PUSH_ENDPOINT, PUSH_ENDPOINT_HINT, type SubscribeInput } from '../protocol/tools.js';
 import { categoryOf } from './catalog.js';
+import { checkDeliverable } from './deliverable.js';
 import { Journal } from './journal.js';
 import type { EmitInput } from './schemas.js';
 
@@ -127,7 +128,10 @@ export class ReferenceStore {
 
   // ---- events ----
 
-  /** Appends an event; resolves once it is durable, then tells listeners (the push dispatcher). */
+  /**
+   * Appends an event; resolves once it is durable, then tells listeners (the push dispatcher). Throws
+   * `UnknownTopicError`, or `UndeliverableEventError` for an event whose frame relays would refuse.
+   */
   async emit(tenant: string, input: EmitInput): Promise<LoggedEvent> {
     const category = categoryOf(input.topic);
     if (!category) {
@@ -148,6 +152,7 @@ export class ReferenceStore {
       payload: input.payload,
       subject: input.subject ?? null,
     };
+    checkDeliverable(event);
     state.events.push(event);
     if (this.#journal) {
       try {

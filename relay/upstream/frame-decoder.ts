@@ -6,6 +6,10 @@
 // reported as a malformed kind, never thrown: the stream skips it and stays up (DESIGN.md "Failure
 // behaviour": malformed frame, unknown method, oversize data → skip, count, log once per kind).
 import { METHOD, PushFrameSchema, type PushFrame } from '../protocol/frames.js';
+import { nestsDeeperThan } from '../protocol/json-depth.js';
+import { MAX_FRAME_BYTES, MAX_FRAME_DEPTH } from '../protocol/limits.js';
+
+export { MAX_FRAME_BYTES, MAX_FRAME_DEPTH };
 
 /** One message as the SSE parser delivers it. */
 export interface SseMessage {
@@ -24,16 +28,6 @@ export interface Malformed {
 }
 
 export type DecodeResult = { frame: PushFrame } | Malformed;
-
-/** Largest `data:` we parse. A frame is one event; a megabyte of JSON is a server bug or an attack. */
-export const MAX_FRAME_BYTES = 1024 * 1024;
-
-/**
- * Deepest nesting of arrays and objects we accept. Well under a megabyte of JSON can nest thousands deep, which
- * JSON.parse takes but JSON.stringify (the inbox log, the local API, MCP results) overflows the stack on: such an
- * event would fail every append, and the relay would fetch it again forever, storing nothing after it.
- */
-export const MAX_FRAME_DEPTH = 100;
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(Object.values(METHOD));
 
@@ -108,27 +102,6 @@ export class MalformedCounter {
   snapshot(): Record<MalformedKind, number> {
     return Object.fromEntries(MALFORMED_KINDS.map((k) => [k, this.count(k)])) as Record<MalformedKind, number>;
   }
-}
-
-/** Whether valid JSON text nests `[` / `{` deeper than `max` (a scan of the text: no recursion, no allocation). */
-function nestsDeeperThan(json: string, max: number): boolean {
-  if (json.length <= 2 * max) return false;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
-  }
-  return false;
 }
 
 function preview(text: string, max = 60): string {

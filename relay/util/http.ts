@@ -2,6 +2,7 @@
 // the routes are few and fixed, and the hook path must stay light).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_KINDS, kindOfStatus, RelayError } from './errors.js';
+import { nestsDeeperThan } from '../protocol/json-depth.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -68,16 +69,24 @@ function tooLarge(limit: number): HttpError {
   return new HttpError(413, 'body_too_large', `request body is larger than ${limit} bytes; send less per request`);
 }
 
-/** Reads and parses a JSON body, with errors a caller can act on. */
-export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+/**
+ * Reads and parses a JSON body, with errors a caller can act on. With `maxDepth`, a body nesting arrays and
+ * objects deeper is a 400 before it is parsed: nothing downstream (schemas, JSON.stringify) then recurses
+ * through thousands of levels and overflows the stack, which would be a 500.
+ */
+export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES, maxDepth?: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new HttpError(415, 'unsupported_media_type', 'send the body as JSON with "Content-Type: application/json"');
   }
   const body = await readBody(req, limit);
   if (body.length === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send a JSON object');
+  const text = body.toString('utf8');
+  if (maxDepth !== undefined && nestsDeeperThan(text, maxDepth)) {
+    throw new HttpError(400, 'json_too_deep', `request body nests arrays/objects deeper than ${maxDepth} levels; send flatter JSON`);
+  }
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw new HttpError(400, 'invalid_json', `request body is not valid JSON (${(err as Error).message})`);
   }

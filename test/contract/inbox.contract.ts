@@ -132,7 +132,7 @@ export function inboxContract(name: string, make: MakeInbox): void {
         const inbox = await open();
         await inbox.append([incoming(5)]);
         const again = await inbox.append([incoming(5)]);
-        expect(again).toEqual({ appended: [], duplicates: 1 });
+        expect(again).toEqual({ appended: [], duplicates: 1, outOfOrder: 0 });
         expect(inbox.readSince(0)).toHaveLength(1);
         expect(inbox.get(1)?.subscription_ids).toEqual(['sub-1']);
         expect(inbox.stats().duplicates).toBe(1);
@@ -159,7 +159,7 @@ export function inboxContract(name: string, make: MakeInbox): void {
         const inbox = await open();
         const [first, second] = await Promise.all([inbox.append([incoming(8, { subscription: 'a' })]), inbox.append([incoming(8, { subscription: 'b' })])]);
         expect(first?.appended).toHaveLength(1);
-        expect(second).toEqual({ appended: [], duplicates: 1 });
+        expect(second).toEqual({ appended: [], duplicates: 1, outOfOrder: 0 });
         expect(inbox.readSince(0)).toHaveLength(1);
         expect(inbox.get(1)?.subscription_ids).toEqual(['a', 'b']);
       });
@@ -176,6 +176,48 @@ export function inboxContract(name: string, make: MakeInbox): void {
       });
     });
 
+    describe('out-of-order ids', () => {
+      it('stores an id lower than the newest that was never stored, counts it as out of order, and keeps the cursor', async () => {
+        const inbox = await open();
+        await inbox.append([incoming(10)]);
+        await inbox.append([incoming(11)]);
+        const late = await inbox.append([incoming(5)]);
+        expect(ids(late.appended)).toEqual([5]);
+        expect(late).toMatchObject({ duplicates: 0, outOfOrder: 1 });
+        expect(late.appended[0]?.seq).toBe(3);
+        expect(ids(inbox.readSince(0))).toEqual([10, 11, 5]);
+        expect(ids(inbox.pending(DEFAULT_CONSUMER))).toEqual([10, 11, 5]);
+        expect(inbox.resumeCursor(SOURCE_A)).toBe(11);
+        expect(inbox.stats()).toMatchObject({ events: 3, duplicates: 0, outOfOrder: 1 });
+      });
+
+      it('still counts the same id again as a duplicate, not as out of order', async () => {
+        const inbox = await open();
+        await inbox.append([incoming(10), incoming(11), incoming(5)]);
+        const again = await inbox.append([incoming(5), incoming(11)]);
+        expect(again).toEqual({ appended: [], duplicates: 2, outOfOrder: 0 });
+        expect(inbox.stats()).toMatchObject({ events: 3, duplicates: 2, outOfOrder: 1 });
+      });
+
+      it('orders within one append too, per source', async () => {
+        const inbox = await open();
+        const result = await inbox.append([incoming(10), incoming(11), incoming(3, { source: SOURCE_B }), incoming(5), incoming(5), incoming(7)]);
+        expect(ids(result.appended)).toEqual([10, 11, 3, 5, 7]);
+        expect(result).toMatchObject({ duplicates: 1, outOfOrder: 2 });
+        expect(inbox.resumeCursor(SOURCE_A)).toBe(11);
+        expect(inbox.resumeCursor(SOURCE_B)).toBe(3);
+      });
+
+      it('refuses an id at or below what retention dropped, and stores a late one above it', async () => {
+        const inbox = await open({ retention: { maxEvents: 2, maxAgeMs: 365 * 24 * 3600_000 } });
+        await inbox.append([incoming(10), incoming(20), incoming(30), incoming(40)]);
+        expect(ids(inbox.readSince(0))).toEqual([30, 40]);
+        const result = await inbox.append([incoming(15), incoming(20), incoming(25)]);
+        expect(ids(result.appended)).toEqual([25]);
+        expect(result).toMatchObject({ duplicates: 2, outOfOrder: 1 });
+      });
+    });
+
     describe('resume cursor', () => {
       it('is the highest stored event_id per source', async () => {
         const inbox = await open();
@@ -187,7 +229,7 @@ export function inboxContract(name: string, make: MakeInbox): void {
         expect(inbox.resumeCursor({ server: SOURCE_A.server, tenant: 'nobody' })).toBeUndefined();
       });
 
-      it('can be raised without an event (a first connect), never lowered, and then dedupes below it', async () => {
+      it('can be raised without an event (a first connect), never lowered; an id below it is new, not a duplicate', async () => {
         const inbox = await open();
         await inbox.raiseResumeCursor(SOURCE_A, 10);
         expect(inbox.resumeCursor(SOURCE_A)).toBe(10);
@@ -195,7 +237,8 @@ export function inboxContract(name: string, make: MakeInbox): void {
         expect(inbox.resumeCursor(SOURCE_A)).toBe(10);
         expect(inbox.resumeCursor(SOURCE_B)).toBeUndefined();
         const result = await inbox.append([incoming(9, { source: SOURCE_A }), incoming(11, { source: SOURCE_A })]);
-        expect(result.appended.map((e) => e.event_id)).toEqual([11]);
+        expect(result).toMatchObject({ duplicates: 0, outOfOrder: 1 });
+        expect(result.appended.map((e) => e.event_id)).toEqual([9, 11]);
         expect(inbox.resumeCursor(SOURCE_A)).toBe(11);
       });
     });

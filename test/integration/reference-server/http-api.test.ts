@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../../relay/reference-server/server.js';
 import { METHOD } from '../../../relay/protocol/frames.js';
+import { MAX_FRAME_BYTES, MAX_FRAME_DEPTH } from '../../../relay/protocol/limits.js';
+import { decodeFrame } from '../../../relay/upstream/frame-decoder.js';
 import { SseReader } from '../../helpers/sse-reader.js';
+import { tempDir, type TempDir } from '../../helpers/tmp.js';
 
 let server: ReferenceServer;
 const ADMIN = 'admin-secret';
@@ -74,6 +77,102 @@ describe('POST /v1/events', () => {
 
   it('needs a tenant token', async () => {
     expect((await post('/v1/events', { topic: 'deal.won', payload: {} }, { authorization: 'Bearer wrong' })).status).toBe(401);
+  });
+});
+
+describe('events relays would refuse', () => {
+  const nested = (levels: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = { leaf: 1 };
+    for (let i = 1; i < levels; i++) value = { a: value };
+    return value;
+  };
+
+  it('refuses at emit a frame over the relay limits, naming them; accepts one at the limits, which the relay decodes', async () => {
+    server.store.subscribe('t1', { client_id: 'limits', topic: ['deal.won'] });
+    const reader = await SseReader.open(`${server.url}/mcp/push/sse?client_id=limits`, { authorization: 'Bearer tok' });
+    try {
+      await reader.waitForCount(METHOD.open, 1);
+      const emit = async (payload: unknown) => {
+        const res = await post('/v1/events', { topic: 'deal.won', payload });
+        return { status: res.status, body: (await res.json()) as { event_id: number; error: { code: string; message: string } } };
+      };
+      const probe = await emit({ blob: '' });
+      expect(probe.status).toBe(201);
+      await reader.waitForCount(METHOD.event, 1);
+      const probeBytes = Buffer.byteLength(reader.byMethod(METHOD.event)[0]!.data);
+      const digits = (n: number) => String(n).length;
+      // The frame of the next event with this blob is exactly MAX_FRAME_BYTES (its id may have one digit more).
+      const fits = 'x'.repeat(MAX_FRAME_BYTES - probeBytes - digits(probe.body.event_id + 1) + digits(probe.body.event_id));
+
+      const over = await emit({ blob: `${fits}x` });
+      expect(over.status).toBe(413);
+      expect(over.body.error.code).toBe('event_too_large');
+      expect(over.body.error.message).toContain(`${MAX_FRAME_BYTES}-byte limit`);
+      const deep = await emit(nested(MAX_FRAME_DEPTH - 1));
+      expect(deep.status).toBe(400);
+      expect(deep.body.error.code).toBe('payload_too_deep');
+      expect(deep.body.error.message).toContain(`${MAX_FRAME_DEPTH}-level limit`);
+
+      // At the limits: accepted, with the next id (refused events took none), and decoded by the relay.
+      const atSize = await emit({ blob: fits });
+      expect(atSize.status).toBe(201);
+      expect(atSize.body.event_id).toBe(probe.body.event_id + 1);
+      const atDepth = await emit(nested(MAX_FRAME_DEPTH - 2));
+      expect(atDepth.status).toBe(201);
+      await reader.waitForCount(METHOD.event, 3);
+      const frames = reader.byMethod(METHOD.event).slice(1);
+      expect(Buffer.byteLength(frames[0]!.data)).toBe(MAX_FRAME_BYTES);
+      for (const message of frames) {
+        const decoded = decodeFrame({ event: message.event, data: message.data, id: message.id });
+        expect(decoded).not.toHaveProperty('malformed');
+      }
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('refuses them from in-process emit too', async () => {
+    await expect(server.emit('t1', { topic: 'deal.won', payload: nested(5_000) })).rejects.toMatchObject({ code: 'payload_too_deep' });
+    await expect(server.emit('t1', { topic: 'deal.won', payload: { blob: 'x'.repeat(MAX_FRAME_BYTES) } })).rejects.toMatchObject({ code: 'event_too_large' });
+  });
+});
+
+describe('deeply nested JSON', () => {
+  // With a data dir, as the daemon runs it: the journal's JSON.stringify is what overflowed the stack (a 500).
+  let persistent: ReferenceServer;
+  let dir: TempDir;
+  beforeAll(async () => {
+    dir = await tempDir('ref-deep-');
+    persistent = await startReferenceServer({ tokens: { tok: 't1' }, dataDir: dir.path });
+  });
+  afterAll(async () => {
+    await persistent?.close();
+    await dir?.cleanup();
+  });
+
+  const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+  it.each([
+    ['/v1/events', `{"topic":"deal.won","payload":${deep(50_000)}}`],
+    ['/v1/consent', `{"subject":"s","status":"granted","purpose":${deep(50_000)}}`],
+    ['/mcp/', `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_topics","arguments":${deep(50_000)}}}`],
+  ])('answers a 50,000-deep body on %s with a 400 naming the limit, and keeps serving', async (path, body) => {
+    const send = (text: string) =>
+      fetch(`${persistent.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer tok', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: text,
+      });
+    const res = await send(body);
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as { error: { code: string; message: string } };
+    expect(json.error).toMatchObject({ code: 'json_too_deep' });
+    expect(json.error.message).toContain('100 levels');
+    const ok = await fetch(`${persistent.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer tok', 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: 'deal.won', payload: { a: { b: 1 } } }),
+    });
+    expect(ok.status).toBe(201);
   });
 });
 

@@ -3,13 +3,14 @@
 // injected fs wrapping the real one (no module mocks).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InboxWriteError } from '../../../relay/inbox/errors.js';
 import { FileInbox, type FileInboxOptions } from '../../../relay/inbox/file-inbox.js';
 import { nodeInboxFs, type InboxFs } from '../../../relay/inbox/fs.js';
+import { encodeRecord, type LogRecord } from '../../../relay/inbox/record-format.js';
 import { DEFAULT_CONSUMER, type StoredEvent } from '../../../relay/inbox/types.js';
 import { SOURCE_A, SOURCE_B, incoming } from '../../contract/inbox.contract.js';
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
@@ -103,6 +104,32 @@ describe('FileInbox reopen', () => {
     expect(inbox.resumeCursor(SOURCE_B)).toBe(7);
     expect(inbox.readSince(0).map((e) => e.event_id)).toEqual([41, 42]);
     expect(inbox.stats().skippedOnOpen).toBe(0);
+  });
+
+  it('reopens with an out-of-order event present, still dedupes it, and keeps the cursor at the newest id', async () => {
+    const dir = await newDir();
+    let inbox = await open(dir);
+    await inbox.append([incoming(10)]);
+    await inbox.append([incoming(11)]);
+    expect(await inbox.append([incoming(5)])).toMatchObject({ duplicates: 0, outOfOrder: 1 });
+
+    inbox = await reopen(inbox, dir);
+    expect(ids(inbox.readSince(0))).toEqual([10, 11, 5]);
+    expect(inbox.resumeCursor(SOURCE_A)).toBe(11);
+    expect(await inbox.append([incoming(5)])).toEqual({ appended: [], duplicates: 1, outOfOrder: 0 });
+    const late = await inbox.append([incoming(7)]);
+    expect(late).toMatchObject({ duplicates: 0, outOfOrder: 1 });
+    expect(late.appended.map((e) => e.seq)).toEqual([4]);
+    expect(inbox.stats()).toMatchObject({ events: 4, duplicates: 1, outOfOrder: 1, skippedOnOpen: 0 });
+  });
+
+  it('does not take a cursor raised without events (a first connect) for a dedupe bound after a reopen', async () => {
+    const dir = await newDir();
+    let inbox = await open(dir);
+    await inbox.raiseResumeCursor(SOURCE_A, 40);
+    inbox = await reopen(inbox, dir);
+    expect(await inbox.append([incoming(39)])).toMatchObject({ duplicates: 0, outOfOrder: 1 });
+    expect(inbox.resumeCursor(SOURCE_A)).toBe(40);
   });
 
   it('keeps single acks above the floor across a reopen', async () => {
@@ -428,6 +455,38 @@ describe('FileInbox segments and retention', () => {
     const replay = await inbox.append([incoming(3), incoming(61)]);
     expect(replay).toMatchObject({ duplicates: 1 });
     expect(replay.appended.map((e) => e.seq)).toEqual([61]);
+  });
+
+  it('still refuses ids retention dropped once their segments are deleted, and stores a late id above them', async () => {
+    const dir = await newDir();
+    const options = { segmentMaxRecords: 10, retention: { maxEvents: 12, maxAgeMs: 365 * 24 * 3600_000 } };
+    let inbox = await open(dir, options);
+    // Even ids 2..120, stored in order: the odd ids between them were never stored.
+    for (let id = 2; id <= 120; id += 10) await inbox.append([0, 2, 4, 6, 8].map((k) => incoming(id + k)));
+    expect(await segmentFiles(dir)).not.toContain('00000001.log');
+    const kept = ids(inbox.readSince(0));
+    const oldestKept = kept[0]!;
+    inbox = await reopen(inbox, dir, options);
+    expect(ids(inbox.readSince(0))).toEqual(kept);
+    // Below the oldest kept id: either dropped by retention (a replay) or too late to tell; never stored again.
+    const replay = await inbox.append([incoming(2), incoming(oldestKept - 2)]);
+    expect(replay).toEqual({ appended: [], duplicates: 2, outOfOrder: 0 });
+    // Between kept ids and never stored: a new event that came late.
+    const late = await inbox.append([incoming(oldestKept + 1)]);
+    expect(late).toMatchObject({ duplicates: 0, outOfOrder: 1 });
+    expect(inbox.resumeCursor(SOURCE_A)).toBe(120);
+  });
+
+  it('takes an older checkpoint (cursor only) as the dedupe bound, as that version did', async () => {
+    const dir = await newDir();
+    await mkdir(join(dir, 'segments'), { recursive: true });
+    const checkpoint = { t: 'cp', head: 30, cursors: [[SOURCE_A.server, SOURCE_A.tenant, 30]] } as unknown as LogRecord;
+    await writeFile(join(dir, 'segments', '00000004.log'), encodeRecord(checkpoint));
+    const inbox = await open(dir);
+    expect(inbox.stats()).toMatchObject({ head: 30, skippedOnOpen: 0 });
+    const result = await inbox.append([incoming(29), incoming(31)]);
+    expect(ids(result.appended)).toEqual([31]);
+    expect(result).toMatchObject({ duplicates: 1, outOfOrder: 0 });
   });
 
   it('compacts an idle inbox whose events all aged out down to one small segment', async () => {

@@ -1,9 +1,9 @@
-// Who may talk to the local server: loopback only, the right Host (DNS rebinding: a hostile page that
-// resolves its own name to 127.0.0.1 still sends its own Host), no foreign Origin (a browser page of another
-// site), and the local token on every route but /v1/health.
+// Who may talk to a loopback server of ours (the local API, and the reference server with its Host check on):
+// loopback only, the right Host (DNS rebinding: a hostile page that resolves its own name to 127.0.0.1 still
+// sends its own Host), no foreign Origin (a browser page of another site), and a bearer token where one is due.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { bearerToken, HttpError } from '../util/http.js';
+import { bearerToken, HttpError } from './http.js';
 
 export function allowedHosts(port: number): Set<string> {
   return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);

@@ -1,0 +1,13 @@
+// Limits of the push protocol that both ends must agree on, written once: the relay's frame decoder refuses
+// frames past them (relay/upstream/frame-decoder.ts), and the reference server refuses, at emit, an event whose
+// frame would pass them (relay/reference-server/deliverable.ts), so nothing it accepts vanishes downstream.
+
+/** Largest `data:` we parse. A frame is one event; a megabyte of JSON is a server bug or an attack. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * Deepest nesting of arrays and objects we accept. Well under a megabyte of JSON can nest thousands deep, which
+ * JSON.parse takes but JSON.stringify (the inbox log, the local API, MCP results) overflows the stack on: such an
+ * event would fail every append, and the relay would fetch it again forever, storing nothing after it.
+ */
+export const MAX_FRAME_DEPTH = 100;

@@ -1,9 +1,11 @@
 // `push-relay daemon`: the relay, headless (DESIGN.md "CLI"). Prints `listening <url>` then `inbox <url>`.
 // The relay's own modules are imported in `run`, after `beginStartup()`: loading them is part of start-up.
 import { resolveHome, homePaths } from '../config/home.js';
+import { assertHomeTrusted, HomeTrustError } from '../config/home-trust.js';
 import { InstanceLockedError } from '../config/instance.js';
 import { RelayConfigError } from '../core/errors.js';
 import { createLogger } from '../util/log.js';
+import { UnsafeFileError } from '../util/safe-fs.js';
 import { intOption, parse } from './args.js';
 import { CliError, UsageError } from './errors.js';
 import { beginStartup, endStartup } from './young-generation.js';
@@ -27,6 +29,13 @@ export async function run(argv: string[]): Promise<void> {
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
   const home = resolveHome(values.home);
+  // Before the logger writes into it (startRelay checks again, for the tray, which hosts the same core).
+  try {
+    assertHomeTrusted(homePaths(home), 'owner');
+  } catch (err) {
+    if (err instanceof HomeTrustError) throw new CliError(err.message, err.code);
+    throw err;
+  }
   const log = createLogger({ dir: homePaths(home).logs, stderrLevel: values.quiet ? 'warn' : 'info' });
 
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
@@ -52,7 +61,14 @@ export async function run(argv: string[]): Promise<void> {
       log,
     });
   } catch (err) {
-    if (err instanceof InstanceLockedError || err instanceof RelayConfigError || err instanceof SettingsError || err instanceof ConfigError) {
+    if (
+      err instanceof InstanceLockedError ||
+      err instanceof HomeTrustError ||
+      err instanceof UnsafeFileError ||
+      err instanceof RelayConfigError ||
+      err instanceof SettingsError ||
+      err instanceof ConfigError
+    ) {
       throw new CliError(err.message, err.code);
     }
     throw err;

@@ -79,11 +79,20 @@ export function openNoFollow(path: string, flags: string | number, mode = 0o600)
   }
 }
 
+/** Opens a regular file for reading without following a link; ENOENT passes through for "missing". */
+export function openReadNoFollow(path: string): number {
+  const fd = openNoFollow(path, constants.O_RDONLY | NONBLOCK);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw notAFile(path);
+  }
+  return fd;
+}
+
 /** Reads a regular file as UTF-8 without following a link; ENOENT passes through for "missing". */
 export function readTextNoFollow(path: string): string {
-  const fd = openNoFollow(path, constants.O_RDONLY | NONBLOCK);
+  const fd = openReadNoFollow(path);
   try {
-    if (!fstatSync(fd).isFile()) throw notAFile(path);
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);

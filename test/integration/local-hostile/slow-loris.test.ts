@@ -4,10 +4,9 @@
 // and never applies those bounds to responses: a long-poll outlives the request timeout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';
-import type { RelayCore, RelayStatus } from '../../../relay/local/core.js';
 import { startLocalServer, type LocalServer } from '../../../relay/local/server.js';
-import type { PushStreamStatus } from '../../../relay/upstream/push-stream.js';
 import { silentLogger } from '../../../relay/util/log.js';
+import { fakeCore } from './fake-core.js';
 import { converse, rawRequest, type Conversation, type RawResponse } from './raw-http.js';
 
 const TOKEN = 'a'.repeat(64);
@@ -19,33 +18,9 @@ let port: number;
 let host: string;
 const inbox = new MemoryInbox();
 
-function fakeCore(): RelayCore {
-  const refuse = async (): Promise<never> => {
-    throw Object.assign(new Error('no push server in this test'), { code: 'unavailable', status: 503 });
-  };
-  return {
-    inbox,
-    control: { subscribe: refuse, unsubscribe: refuse, listSubscriptions: refuse, listTopics: refuse },
-    status: (): RelayStatus => ({
-      version: 'test',
-      pid: process.pid,
-      home: '/nowhere',
-      mode: 'server',
-      server: 'http://127.0.0.1:1',
-      client_id: 'slow-loris',
-      started_at: new Date(0).toISOString(),
-      local_url: '',
-      upstream: { state: 'paused' } as PushStreamStatus,
-      inbox: { ...inbox.stats() },
-      consumers: inbox.listConsumers(),
-    }),
-    onStatus: () => () => undefined,
-  };
-}
-
 beforeAll(async () => {
   server = await startLocalServer({
-    core: fakeCore(),
+    core: fakeCore(inbox, 'slow-loris'),
     token: TOKEN,
     port: 0,
     version: 'test',

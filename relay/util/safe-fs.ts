@@ -48,7 +48,7 @@ const FLAGS: Record<string, number> = {
   'a+': constants.O_RDWR | constants.O_CREAT | constants.O_APPEND,
 };
 
-/** `flags` (a node:fs string or a number) with O_NOFOLLOW added. */
+/** `flags` (a node:fs string or a number) with O_NOFOLLOW added (nothing on Windows: use openNoFollow there). */
 export function noFollow(flags: string | number): number {
   const n = typeof flags === 'number' ? flags : FLAGS[flags];
   if (n === undefined) throw new TypeError(`unsupported open flags "${String(flags)}"`);

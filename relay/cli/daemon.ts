@@ -1,6 +1,7 @@
 // `push-relay daemon`: the relay, headless (DESIGN.md "CLI"). Prints `listening <url>` then `inbox <url>`.
 // The relay's own modules are imported in `run`, after `beginStartup()`: loading them is part of start-up.
 import { resolveHome, homePaths } from '../config/home.js';
+import { assertHomeTrusted } from '../config/home-trust.js';
 import { createLogger } from '../util/log.js';
 import { intOption, parse } from './args.js';
 import { UsageError } from './errors.js';
@@ -25,6 +26,8 @@ export async function run(argv: string[]): Promise<void> {
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
   const home = resolveHome(values.home);
+  // Before the logger writes into it (startRelay checks again, for the tray, which hosts the same core).
+  assertHomeTrusted(homePaths(home), 'owner');
   const log = createLogger({ dir: homePaths(home).logs, stderrLevel: values.quiet ? 'warn' : 'info' });
 
   const stopped = new Promise<NodeJS.Signals>((resolve) => {

@@ -1,9 +1,10 @@
-// Where the running relay is: `<home>/relay.json` and `<home>/local-token`. A module of its own (node:fs and
-// node:path only) so the short hooks can find the relay without loading local-client.ts and node:http with
+// Where the running relay is: `<home>/relay.json` and `<home>/local-token`. A module of its own (node:fs,
+// node:path and node:os only) so the short hooks can find the relay without loading local-client.ts and node:http with
 // it (they speak raw-get.ts instead); local-client.ts re-exports all of it.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { RelayError } from '../util/errors.js';
+import { homePaths } from '../config/home.js';
+import { assertHomeTrusted, type TrustIo } from '../config/home-trust.js';
+import { readTextNoFollow } from '../util/safe-fs.js';
 
 /** No relay answers on the home dir; the message says how to start one. */
 export class RelayUnavailableError extends RelayError {
@@ -20,20 +21,29 @@ export interface RelayEndpoint {
   pid: number;
 }
 
-/** Reads relay.json and the token; throws RelayUnavailableError with the next step when there is none. */
-export function findRelay(home: string): RelayEndpoint {
+/**
+ * Reads relay.json and the token; throws RelayUnavailableError with the next step when there is none, or
+ * when the home dir is not trusted (home-trust.ts: a planted token or relay.json must not be used).
+ */
+export function findRelay(home: string, trust: TrustIo = {}): RelayEndpoint {
+  const paths = homePaths(home);
+  try {
+    assertHomeTrusted(paths, 'client', trust);
+  } catch (err) {
+    throw new RelayUnavailableError((err as Error).message);
+  }
   let info: { url?: unknown; pid?: unknown };
   try {
-    info = JSON.parse(readFileSync(join(home, 'relay.json'), 'utf8')) as typeof info;
+    info = JSON.parse(readTextNoFollow(paths.relayJson)) as typeof info;
   } catch {
     throw new RelayUnavailableError(`no relay is running on ${home}; start one with \`push-relay daemon\``);
   }
   let token: string;
   try {
-    token = readFileSync(join(home, 'local-token'), 'utf8').trim();
+    token = readTextNoFollow(paths.localToken).trim();
   } catch {
-    throw new RelayUnavailableError(`cannot read ${join(home, 'local-token')}; is this the relay's home dir?`);
+    throw new RelayUnavailableError(`cannot read ${paths.localToken}; is this the relay's home dir?`);
   }
-  if (typeof info.url !== 'string') throw new RelayUnavailableError(`${join(home, 'relay.json')} is damaged; restart the relay`);
+  if (typeof info.url !== 'string') throw new RelayUnavailableError(`${paths.relayJson} is damaged; restart the relay`);
   return { url: info.url, token, pid: Number(info.pid) };
 }

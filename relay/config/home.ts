@@ -36,6 +36,8 @@ export function homePaths(home: string) {
     lock: join(home, 'relay.lock'),
     inbox: join(home, 'inbox'),
     logs: join(home, 'logs'),
+    /** Per-session state of the hooks (idle-wake locks, stop-chain counters). */
+    hooks: join(home, 'hooks'),
     demoServer: join(home, 'demo-server'),
   };
 }

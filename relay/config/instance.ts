@@ -1,9 +1,11 @@
 // One relay per home dir (DESIGN.md "Exactly one process per user data dir owns the upstream connection and
 // the inbox"), the local token, and relay.json — the small files hooks and the stdio bridge read.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, mkdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { openNoFollow, openReadNoFollow, readTextNoFollow, writeFileAtomicSync } from '../util/safe-fs.js';
 import { RelayError } from '../util/errors.js';
 import type { HomePaths } from './home.js';
+import { assertHomeTrusted, type TrustIo } from './home-trust.js';
 
 export class InstanceLockedError extends RelayError {
   declare readonly code: 'already_running';
@@ -44,9 +46,9 @@ export interface LockSnapshot {
 export function inspectLock(path: string): LockSnapshot | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openReadNoFollow(path);
   } catch {
-    return undefined; // removed meanwhile
+    return undefined; // removed meanwhile (a link planted here is refused by assertHomeTrusted before)
   }
   try {
     const st = fstatSync(fd);
@@ -72,19 +74,29 @@ function judgeLock(lock: LockSnapshot, self: number): number | 'being-written' |
  * (O_EXCL too), after checking it is still the same stale file. Without that, two starters that both judged the old
  * lock stale could each remove a lock — the second one removing the first one's fresh lock — and both run.
  */
-export function acquireInstanceLock(paths: HomePaths, pid = process.pid): InstanceLock {
+export function acquireInstanceLock(paths: HomePaths, pid = process.pid, trust: TrustIo = {}): InstanceLock {
+  // What the relay creates in its home (settings through conf, the demo server's data, the inbox) must pass
+  // this same check at the next start whatever the user's umask: 0002 (Ubuntu's user-private groups) would
+  // leave files group-writable. The owner process creates nothing that others need to write.
+  try {
+    process.umask(0o077);
+  } catch {
+    // a worker thread cannot set it (ERR_WORKER_UNSUPPORTED_OPERATION); the home's writers give modes anyway
+  }
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  assertHomeTrusted(paths, 'owner', trust);
   const giveUpAt = Date.now() + 10_000;
   for (let attempt = 0; attempt < 5 || Date.now() < giveUpAt; attempt++) {
     if (attempt > 0) sleepSync(Math.min(50, 5 * attempt));
     try {
-      const fd = openSync(paths.lock, 'wx', 0o600);
+      // O_EXCL does not follow a link at the name either: a planted link makes this EEXIST, never a write.
+      const fd = openNoFollow(paths.lock, 'wx');
       writeSync(fd, String(pid));
       closeSync(fd);
       return {
         release() {
           try {
-            if (readFileSync(paths.lock, 'utf8').trim() === String(pid)) unlinkSync(paths.lock);
+            if (readTextNoFollow(paths.lock).trim() === String(pid)) unlinkSync(paths.lock);
           } catch {
             // already gone
           }
@@ -116,7 +128,7 @@ export function removeLockIfStale(paths: HomePaths, seen: LockSnapshot, pid = pr
   const takeover = `${paths.lock}.takeover`;
   let mutex: number;
   try {
-    mutex = openSync(takeover, 'wx', 0o600);
+    mutex = openNoFollow(takeover, 'wx');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     try {
@@ -143,19 +155,26 @@ export function removeLockIfStale(paths: HomePaths, seen: LockSnapshot, pid = pr
 
 /** The local token (random, mode 0600). Kept across restarts so configured clients keep working. */
 export function ensureLocalToken(paths: HomePaths): string {
+  let fd: number | undefined;
   try {
-    const token = readFileSync(paths.localToken, 'utf8').trim();
-    if (/^[0-9a-f]{64}$/.test(token)) {
-      if ((statSync(paths.localToken).mode & 0o077) !== 0) chmodSync(paths.localToken, 0o600);
-      return token;
+    fd = openReadNoFollow(paths.localToken);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // a link or a FIFO: refused, with what to run
+  }
+  if (fd !== undefined) {
+    try {
+      const token = readFileSync(fd, 'utf8').trim();
+      if (/^[0-9a-f]{64}$/.test(token)) {
+        // Through the descriptor: the file checked is the file narrowed, whatever happens to the name.
+        if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+        return token;
+      }
+    } finally {
+      closeSync(fd);
     }
-  } catch {
-    // missing: create below
   }
   const token = randomBytes(32).toString('hex');
-  const tmp = `${paths.localToken}.${process.pid}.tmp`;
-  writeFileSync(tmp, token + '\n', { mode: 0o600 });
-  renameSync(tmp, paths.localToken);
+  writeFileAtomicSync(paths.localToken, token + '\n');
   return token;
 }
 
@@ -166,14 +185,12 @@ export interface RelayInfo {
 }
 
 export function writeRelayJson(paths: HomePaths, info: RelayInfo): void {
-  const tmp = `${paths.relayJson}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info) + '\n', { mode: 0o600 });
-  renameSync(tmp, paths.relayJson);
+  writeFileAtomicSync(paths.relayJson, JSON.stringify(info) + '\n');
 }
 
 export function removeRelayJson(paths: HomePaths, pid = process.pid): void {
   try {
-    const info = JSON.parse(readFileSync(paths.relayJson, 'utf8')) as RelayInfo;
+    const info = JSON.parse(readTextNoFollow(paths.relayJson)) as RelayInfo;
     if (info.pid === pid) unlinkSync(paths.relayJson);
   } catch {
     // already gone or not ours

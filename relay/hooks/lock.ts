@@ -1,8 +1,9 @@
 // One idle-wake waiter per Claude Code session: every turn's Stop starts another `hook idle-wake`, and all
 // but one must step aside. The lock is a file under <home>/hooks/ holding the waiter's pid and its Claude
 // Code pid; a lock whose waiter or whose Claude Code is gone is stale and replaced.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openNoFollow, readTextNoFollow } from '../util/safe-fs.js';
 
 export interface LockOwner {
   pid: number;
@@ -22,7 +23,7 @@ export function isAlive(pid: number): boolean {
 
 function readOwner(file: string): LockOwner | undefined {
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    const v = JSON.parse(readTextNoFollow(file)) as Partial<LockOwner>;
     return typeof v.pid === 'number' ? { pid: v.pid, claude_pid: typeof v.claude_pid === 'number' ? v.claude_pid : undefined } : undefined;
   } catch {
     return undefined;
@@ -50,7 +51,7 @@ export function acquireLock(file: string, owner: LockOwner): SessionLock | undef
   }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(file, 'wx', 0o600);
+      const fd = openNoFollow(file, 'wx');
       try {
         writeSync(fd, JSON.stringify(owner));
       } finally {

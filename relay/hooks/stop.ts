@@ -5,8 +5,9 @@
 // twice; if the ack cannot be confirmed it prints anyway (at least once: never lose an event to a late ack). A chain of blocks (each stop that follows a block has `stop_hook_active: true`) is capped well below
 // Claude Code's own cap of 8 consecutive blocks: after MAX_CHAINED_BLOCKS the hook lets Claude stop, and what
 // still waits stays pending for the next turn, SessionStart, `get_pending_events` or the idle wake.
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { readTextNoFollow, writeFileAtomicSync } from '../util/safe-fs.js';
 import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, timeLeft, type HookOptions, type HookResult } from './input.js';
 import { ackListed, fetchPending } from './relay.js';
 
@@ -19,7 +20,7 @@ function chainFile(home: string, key: string): string {
 
 function readChain(file: string): number {
   try {
-    return Number(readFileSync(file, 'utf8')) || 0;
+    return Number(readTextNoFollow(file)) || 0;
   } catch {
     return 0;
   }
@@ -27,8 +28,8 @@ function readChain(file: string): number {
 
 function writeChain(file: string, n: number): void {
   try {
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, String(n));
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    writeFileAtomicSync(file, String(n));
   } catch {
     // state is a nicety: without it the chain cap falls back to Claude Code's own
   }

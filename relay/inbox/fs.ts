@@ -2,6 +2,7 @@
 // wrap the real one to count fsyncs or fail a write with ENOSPC instead of mocking node:fs.
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import { noFollow } from '../util/safe-fs.js';
 import { errnoOf } from './errors.js';
 
 export interface InboxFs {
@@ -25,11 +26,22 @@ function callback<T>(run: (done: (error: NodeJS.ErrnoException | null, value?: T
   return new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value as T))));
 }
 
+/** Reads a file without following a link at its name (safe-fs.ts: nothing in the home is opened through a link). */
+async function readFileNoFollow(path: string): Promise<Buffer> {
+  const handle = await fs.promises.open(path, noFollow('r'));
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
 export const nodeInboxFs: InboxFs = {
   mkdir: (path, options) => fs.promises.mkdir(path, options),
   readdir: (path) => fs.promises.readdir(path),
-  readFile: (path) => fs.promises.readFile(path),
-  open: (path, flags) => callback<number>((done) => fs.open(path, flags, 0o600, done)),
+  readFile: readFileNoFollow,
+  // Every open adds O_NOFOLLOW: a link planted at a segment or at consumers.json is refused, never written through.
+  open: (path, flags) => callback<number>((done) => fs.open(path, noFollow(flags), 0o600, done)),
   read: (fd, buffer, offset, length, position) => callback<number>((done) => fs.read(fd, buffer, offset, length, position, done)),
   write: (fd, buffer, offset, length, position) => callback<number>((done) => fs.write(fd, buffer, offset, length, position, done)),
   fsync: (fd) => callback<void>((done) => fs.fsync(fd, done)),
@@ -72,11 +84,16 @@ export async function fsyncDir(fs: InboxFs, path: string): Promise<void> {
 
 /**
  * Replaces `path` with `text` so that a crash leaves the old or the new content, never a mix: write a temp
- * file, fsync it, rename it over, fsync the directory.
+ * file, fsync it, rename it over (which replaces a link at `path` itself, not its target), fsync the directory.
  */
 export async function writeFileAtomically(fs: InboxFs, path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp`;
-  const fd = await fs.open(tmp, 'w');
+  // A temp file left by a crash (or a link planted at its name) is removed first, then the temp file is
+  // created fresh with O_EXCL: never written through a link, never blocked by a leftover.
+  await fs.unlink(tmp).catch((error: unknown) => {
+    if (errnoOf(error) !== 'ENOENT') throw error;
+  });
+  const fd = await fs.open(tmp, 'wx');
   try {
     await writeFully(fs, fd, Buffer.from(text, 'utf8'), 0);
     await fs.fsync(fd);

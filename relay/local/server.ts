@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { HttpError, httpErrorOf, sendError, sendJson, type Handler } from '../util/http.js';
 import type { Logger } from '../util/log.js';
 import { LOCAL_API } from '../protocol/local-api.js';
+import { defaultMaxConnections, guardConnections, type ConnectionGuard } from './connection-guard.js';
 import type { RelayCore } from './core.js';
 import { allowedHosts, checkHostAndOrigin, checkToken } from '../util/loopback-guard.js';
 import { unsubscribeRoute, v1Routes } from './routes.js';
@@ -20,15 +21,20 @@ export interface LocalServerOptions {
   /** Routes served without the token (the UI's static files: the page takes the token from its URL fragment). */
   publicRoutes?: Record<string, Handler>;
   /**
-   * Slow-loris bounds: a request's headers must arrive within `headersMs`, the whole request (body included)
-   * within `requestMs`; both are checked every `checkEveryMs`. Defaults 10 s, 30 s and 1 s; tests shorten them.
+   * Slow-loris bounds: a request's headers must arrive within `headersMs` (a socket that sends nothing is
+   * closed then too), the whole request (body included) within `requestMs`; both are
+   * checked every `checkEveryMs`. Defaults 10 s, 30 s and 1 s; tests shorten them.
    */
   timeouts?: { headersMs?: number; requestMs?: number; checkEveryMs?: number };
+  /** Open connections at most (connection-guard.ts); default 4,096, less under a low open-files limit. */
+  maxConnections?: number;
 }
 
 export interface LocalServer {
   readonly url: string;
   readonly port: number;
+  /** Open connections, and those that have not sent a request yet. */
+  connections(): ReturnType<ConnectionGuard['counts']>;
   close(): Promise<void>;
 }
 
@@ -70,6 +76,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // slow-loris connection live up to 40 s past a 10 s headers timeout; checking every second keeps them honest.
   const server: Server = createServer(
     {
+      // For a socket that sends nothing at all, this counts from the connection (connection-guard.ts).
       headersTimeout: options.timeouts?.headersMs ?? 10_000,
       // Bounds receiving a request (slow-loris bodies), not the response: long-polls and streams are unaffected.
       requestTimeout: options.timeouts?.requestMs ?? 30_000,
@@ -85,6 +92,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       });
     },
   );
+  const guard = guardConnections(server, { maxConnections: options.maxConnections ?? defaultMaxConnections(), log });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {
@@ -97,6 +105,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    connections: guard.counts,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -19,6 +19,7 @@ afterEach(async () => {
 });
 
 const INSTANCE_JS = pathToFileURL(join(BIN, '..', '..', 'dist', 'relay', 'config', 'instance.js')).href;
+const HOME_JS = pathToFileURL(join(BIN, '..', '..', 'dist', 'relay', 'config', 'home.js')).href;
 
 /**
  * Processes that load only the lock code and call acquireInstanceLock at the same instant (a busy-wait
@@ -31,8 +32,8 @@ async function raceForLock(home: string, n: number): Promise<string[]> {
   const startAt = Date.now() + 500;
   const code = `
     const { acquireInstanceLock } = await import(${JSON.stringify(INSTANCE_JS)});
-    const home = ${JSON.stringify(home)};
-    const paths = { home, lock: home + '/relay.lock' };
+    const { homePaths } = await import(${JSON.stringify(HOME_JS)});
+    const paths = homePaths(${JSON.stringify(home)});
     // Sleep until just before the instant, then spin (burning CPU only for the last few milliseconds).
     await new Promise((r) => setTimeout(r, Math.max(0, ${startAt} - 15 - Date.now())));
     while (Date.now() < ${startAt}) {}

@@ -7,16 +7,19 @@
 // relay owns its shutdown, so the writer must install no signal handler; those handlers are anonymous closures
 // of a module singleton and cannot be removed cleanly, so the few lines conf needed are here instead.
 //
-// The write is atomic (a temp file in the same dir, fsync, rename) and never follows a symlink: the temp file
-// is created with O_EXCL | O_NOFOLLOW, mode 0600, so nothing planted at its name is written through, and
-// rename() replaces the directory entry itself. The store refuses a settings.json that is a symlink before any
+// The write is atomic and never follows a symlink (relay/util/safe-fs.ts: a temp file created with O_EXCL |
+// O_NOFOLLOW, mode 0600, fsync, rename, which replaces the directory entry itself); the read refuses a link. The store refuses a settings.json that is a symlink before any
 // backend writes (`refuseSymlink`): the API key must not land wherever the link points.
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { RelayError } from '../util/errors.js';
+import { readTextNoFollow, UnsafeFileError, writeFileAtomicSync } from '../util/safe-fs.js';
 
-export class SettingsFileError extends Error {
-  readonly code = 'invalid_settings';
+export class SettingsFileError extends RelayError {
+  declare readonly code: 'invalid_settings';
+  constructor(message: string) {
+    super('config', 'invalid_settings', message);
+  }
 }
 
 /** Where the settings store keeps its object: this file for the daemon, electron-store in the tray app. */
@@ -34,9 +37,10 @@ export function settingsFile(path: string): SettingsBackend {
     load() {
       let text: string;
       try {
-        text = readFileSync(path, 'utf8');
+        text = readTextNoFollow(path);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+        if (err instanceof UnsafeFileError) throw err;
         throw new SettingsFileError(`cannot read ${path}: ${(err as Error).message}`);
       }
       try {
@@ -48,24 +52,7 @@ export function settingsFile(path: string): SettingsBackend {
     },
     save(value) {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-      const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      try {
-        writeSync(fd, `${JSON.stringify(value, null, '\t')}\n`);
-        fsyncSync(fd);
-      } catch (err) {
-        closeSync(fd);
-        unlinkSync(temp);
-        throw err;
-      }
-      closeSync(fd);
-      // rename() replaces the directory entry itself; it never writes through a link at `path`.
-      try {
-        renameSync(temp, path);
-      } catch (err) {
-        unlinkSync(temp);
-        throw err;
-      }
+      writeFileAtomicSync(path, `${JSON.stringify(value, null, '\t')}\n`);
     },
   };
 }

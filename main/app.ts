@@ -69,6 +69,8 @@ export interface TrayAppOptions {
   homedir?: () => string;
   /** Coalesces bursts of changes into one tray update (default: 150 ms later). */
   defer?: (fn: () => void) => void;
+  /** Where the app listens for termination signals (default: process.on). */
+  onSignal?: (signal: NodeJS.Signals, listener: () => void) => void;
 }
 
 export interface TrayApp {
@@ -143,6 +145,12 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
     hardenWebContents(contents, { allowedOrigin: () => inboxWindow.origin(), log: (l) => log.warn(l) }),
   );
   app.on('before-quit', () => inboxWindow.allowClose());
+  // SIGTERM/SIGINT/SIGHUP quit like the menu does, so the relay shuts down cleanly (relay.json and the lock go).
+  // Persistent listeners on purpose: electron-store writes through conf → atomically, whose when-exit hooks these
+  // signals with process.once at import and re-raises the signal after its own clean-up; with no listener of
+  // ours left, that re-raised signal would kill the process before the relay's shutdown has run.
+  const onSignal = options.onSignal ?? ((signal, listener) => void process.on(signal, listener));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) onSignal(signal, () => app.quit());
   app.on('will-quit', (event) => {
     if (closed) return;
     event.preventDefault();

@@ -106,6 +106,15 @@ async function launch(overrides: Partial<TrayAppOptions> & { electron?: FakeElec
 }
 
 describe('tray app (fake relay)', () => {
+  it('quits cleanly on SIGTERM, SIGINT and SIGHUP: the relay is closed, as from the menu', async () => {
+    const signals = new Map<string, () => void>();
+    const { electron, relay } = await launch({ onSignal: (signal, listener) => void signals.set(signal, listener) });
+    expect([...signals.keys()].sort()).toEqual(['SIGHUP', 'SIGINT', 'SIGTERM']);
+    signals.get('SIGTERM')!();
+    await waitFor(() => relay.closed);
+    expect(electron.app.quitCalls).toBeGreaterThanOrEqual(1);
+  });
+
   it('puts userData in the relay home before taking the single-instance lock, then shows the tray', async () => {
     const { app, electron, home, relayOptions, tray } = await launch();
     expect(app).not.toBeNull();

@@ -5,27 +5,37 @@
 // behind. A server that answers every connection with a lag frame (broken, or hostile: the pace of
 // reconnects is the server's to set otherwise) would then get a reconnect per round trip — tens of thousands
 // in seconds. So only the first few lag reconnects within a minute are immediate; after that they go through
-// the same backoff as a failure, until the minute has passed without that many.
+// the same backoff as a failure, and keep doing so until a minute passes without a lag (else, once the
+// backoff's delays grew to tens of seconds, the minute would hold few lags and let a burst through again).
 
 /** Lag reconnects within `LAG_WINDOW_MS` that are still immediate. */
 export const LAG_IMMEDIATE_MAX = 3;
 export const LAG_WINDOW_MS = 60_000;
 
 export class LagReconnects {
-  /** Times of the lag reconnects within the window, oldest first (at most LAG_IMMEDIATE_MAX + 1 kept). */
+  /** Times of the latest lag reconnects, oldest first (at most LAG_IMMEDIATE_MAX + 1 kept). */
   readonly #times: number[] = [];
+  #storm = false;
 
-  /** Records a lag reconnect at `now`; returns how many there were within the window, this one included. */
-  note(now: number): number {
+  /** Records a lag reconnect at `now`; returns whether it must wait out the backoff (a storm is under way). */
+  note(now: number): boolean {
+    if (!this.storming(now)) this.#storm = false;
     while (this.#times.length > 0 && now - this.#times[0]! >= LAG_WINDOW_MS) this.#times.shift();
     this.#times.push(now);
     // Only "more than the limit or not" matters, so the list stays short however fast the lags come.
     if (this.#times.length > LAG_IMMEDIATE_MAX + 1) this.#times.shift();
-    return this.#times.length;
+    if (this.#times.length > LAG_IMMEDIATE_MAX) this.#storm = true;
+    return this.#storm;
   }
 
-  /** Whether a lag reconnect at `now` would go through the backoff (a storm is under way). */
+  /** Lag reconnects within the minute before `now` (counting stops past LAG_IMMEDIATE_MAX + 1). */
+  recent(now: number): number {
+    return this.#times.filter((t) => now - t < LAG_WINDOW_MS).length;
+  }
+
+  /** Whether a storm is under way: it began, and a minute without a lag has not passed since. */
   storming(now: number): boolean {
-    return this.#times.filter((t) => now - t < LAG_WINDOW_MS).length > LAG_IMMEDIATE_MAX;
+    const last = this.#times.at(-1);
+    return this.#storm && last !== undefined && now - last < LAG_WINDOW_MS;
   }
 }

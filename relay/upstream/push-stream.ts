@@ -29,7 +29,7 @@ import { httpFetch, type StreamFetch, type StreamResponse } from './http-fetch.j
 import { toServerUrl, type ServerUrl } from './server-url.js';
 import { VERSION } from '../core/version.js';
 import { classifyFailure, readSome, type AttemptOutcome, type Failure } from './failure.js';
-import { LagReconnects, LAG_IMMEDIATE_MAX, LAG_WINDOW_MS } from './lag-reconnects.js';
+import { LagReconnects, LAG_WINDOW_MS } from './lag-reconnects.js';
 import { createSseFeed, MAX_PENDING_EVENT_CHARS } from './sse-feed.js';
 import { systemClock, type Clock, type PushState, type PushStreamStatus, type StreamError, type LagRecord } from './stream-status.js';
 
@@ -545,15 +545,14 @@ export class PushStream {
         // Everything after the lag frame on this connection lies past the gap, so stop reading now; what was
         // received before it is contiguous and still goes to the inbox (the next connect waits for that).
         this.#abandon();
-        const recent = this.#lagReconnects.note(now);
-        if (recent > LAG_IMMEDIATE_MAX) {
+        if (this.#lagReconnects.note(now)) {
           // Passing no attempt: the backoff is not settled by this connection, so it grows while lags repeat.
           this.#scheduleRetry(
             {
               code: 'lag_storm',
               state: 'reconnecting',
               message:
-                `${this.url.origin} sent subscription.lag on ${recent} connections within ${LAG_WINDOW_MS / 1000} s (last: ${dropped_count} event(s) dropped); ` +
+                `${this.url.origin} keeps answering with subscription.lag (${this.#lagReconnects.recent(now)} within ${LAG_WINDOW_MS / 1000} s; last: ${dropped_count} event(s) dropped); ` +
                 'reconnecting from the durable cursor with backoff',
             },
             undefined,

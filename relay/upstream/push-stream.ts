@@ -58,6 +58,11 @@ export interface PushStreamOptions {
    * back on the server (which then drops and sends `subscription.lag`) instead of growing memory. Default 1000.
    */
   maxQueuedEvents?: number;
+  /**
+   * The same, counted in characters of the events' frames: a server sends events up to the frame limit (1 MiB)
+   * each, and a thousand of those would be a gigabyte. Default 16 MiB.
+   */
+  maxQueuedChars?: number;
 }
 
 const USER_AGENT = `push-relay/${VERSION} (node ${process.versions.node})`;
@@ -98,6 +103,7 @@ export class PushStream {
   readonly #backoff: Backoff;
   readonly #heartbeatMs: number;
   readonly #maxQueued: number;
+  readonly #maxQueuedChars: number;
   #apiKey: string;
   #source: EventSource;
 
@@ -112,6 +118,8 @@ export class PushStream {
   #lastError: StreamError | null = null;
 
   #pending: IncomingEvent[] = [];
+  /** Frame characters of `#pending` (what the backpressure bounds besides the count). */
+  #pendingChars = 0;
   #flushing: Promise<void> | undefined;
   readonly #roomWaiters = new Set<() => void>();
 
@@ -154,6 +162,7 @@ export class PushStream {
     this.#source = options.source;
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#maxQueued = Math.max(1, options.maxQueuedEvents ?? 1000);
+    this.#maxQueuedChars = Math.max(1, options.maxQueuedChars ?? 16 * 1024 * 1024);
     this.#backoff = new Backoff({ ...options.backoff, random: options.random ?? Math.random });
     this.#fetch = createGuardedFetch({ origin: this.url.origin, token: () => this.#apiKey, fetch: options.fetch ?? httpFetch });
   }
@@ -496,10 +505,10 @@ export class PushStream {
       this.#changed();
       return;
     }
-    this.#onFrame(attempt, decoded.frame, now);
+    this.#onFrame(attempt, decoded.frame, now, message.data.length);
   }
 
-  #onFrame(attempt: Attempt, frame: PushFrame, now: number): void {
+  #onFrame(attempt: Attempt, frame: PushFrame, now: number, chars: number): void {
     switch (frame.method) {
       case METHOD.open: {
         this.#subscriptions = frame.params.subscriptions;
@@ -531,7 +540,7 @@ export class PushStream {
         this.#events++;
         this.#lastEventAt = now;
         this.#serverCursor = Math.max(this.#serverCursor ?? 0, event.event_id);
-        this.#enqueue({ source: { ...this.#source }, event, subscription_id });
+        this.#enqueue({ source: { ...this.#source }, event, subscription_id }, chars);
         return;
       }
       case METHOD.lag: {
@@ -575,8 +584,9 @@ export class PushStream {
 
   // ── inbox ──────────────────────────────────────────────────────────────────────────────────────────────
 
-  #enqueue(incoming: IncomingEvent): void {
+  #enqueue(incoming: IncomingEvent, chars: number): void {
     this.#pending.push(incoming);
+    this.#pendingChars += chars;
     if (!this.#flushing) {
       this.#flushing = this.#flush().finally(() => {
         this.#flushing = undefined;
@@ -588,6 +598,7 @@ export class PushStream {
   async #flush(): Promise<void> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0);
+      this.#pendingChars = 0;
       this.#wakeReaders();
       try {
         const result = await this.#o.inbox.append(batch);
@@ -607,6 +618,7 @@ export class PushStream {
         // Nothing of the batch was kept, and anything after it would leave a gap below the resume point:
         // drop it all, close, and fetch it again from the durable cursor later. Never skip events.
         this.#pending = [];
+        this.#pendingChars = 0;
         this.#wakeReaders();
         const failure: Failure = {
           code: 'inbox_write_failed',
@@ -634,7 +646,7 @@ export class PushStream {
 
   /** Holds back socket reads while the inbox is behind (backpressure to the server). */
   async #roomFor(attempt: Attempt): Promise<void> {
-    while (attempt.gen === this.#gen && this.#pending.length >= this.#maxQueued) {
+    while (attempt.gen === this.#gen && (this.#pending.length >= this.#maxQueued || this.#pendingChars >= this.#maxQueuedChars)) {
       if (!attempt.backpressured) {
         attempt.backpressured = true;
         this.#clearWatchdog();

@@ -5,42 +5,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';
 import { frame, METHOD } from '../../../relay/protocol/frames.js';
 import { encodeSseFrame } from '../../../relay/protocol/sse.js';
-import type { StreamFetch, StreamReader } from '../../../relay/upstream/http-fetch.js';
 import { LAG_IMMEDIATE_MAX, LAG_WINDOW_MS, LagReconnects } from '../../../relay/upstream/lag-reconnects.js';
 import { PushStream } from '../../../relay/upstream/push-stream.js';
 import { manualClock } from '../../helpers/manual-clock.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { memoryTransport } from './memory-transport.js';
 
 const LAG_ANSWER = Buffer.from(
   encodeSseFrame(frame(METHOD.open, { client_id: 'c', subscriptions: [], cursor: 0 })) +
     encodeSseFrame(frame(METHOD.lag, { subscription_id: null, dropped_count: 5, buffer_capacity: 10, last_event_id: 0, detail: 'full' })),
 );
 
-/** Every request gets a 200 event stream: the lag answer, then nothing until the relay lets go. */
-function lagTransport(): { fetch: StreamFetch; requests: number } {
-  const t = {
-    requests: 0,
-    fetch: (async (_input, init) => {
-      t.requests++;
-      // A macrotask per request, as a socket would take: a reconnect loop must not starve the test's timers.
-      await new Promise((resolve) => setImmediate(resolve));
-      const signal = init?.signal ?? undefined;
-      let sent = false;
-      const released = new Promise<ReadableStreamReadResult<Uint8Array>>((resolve) => {
-        signal?.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true });
-      });
-      const reader: StreamReader = {
-        read: async () => {
-          if (sent) return released;
-          sent = true;
-          return { done: false, value: new Uint8Array(LAG_ANSWER) };
-        },
-        cancel: async () => undefined,
-      };
-      return { status: 200, url: 'http://127.0.0.1:1/mcp/push/sse', headers: { get: (n: string) => (n === 'content-type' ? 'text/event-stream' : null) }, body: { getReader: () => reader, cancel: async () => undefined } };
-    }) as StreamFetch,
-  };
-  return t;
+/** Every connection is answered with the lag answer, then nothing until the relay lets go. */
+function lagTransport() {
+  return memoryTransport(() => {
+    let sent = false;
+    return () => (sent ? undefined : ((sent = true), new Uint8Array(LAG_ANSWER)));
+  });
 }
 
 const streams: PushStream[] = [];

@@ -1,7 +1,6 @@
 // PushStream against a push server that is hostile in size and pace (a push server is untrusted): an SSE
 // event that never ends must cost a bounded amount of memory and the connection, not the daemon; a server
 // that answers every connection with subscription.lag must not get a reconnect per round trip.
-import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { frame, METHOD } from '../../../relay/protocol/frames.js';
 import { encodeSseFrame } from '../../../relay/protocol/sse.js';
@@ -12,7 +11,7 @@ import type { PushStream } from '../../../relay/upstream/push-stream.js';
 import { MAX_PENDING_EVENT_CHARS } from '../../../relay/upstream/sse-feed.js';
 import { manualClock } from '../../helpers/manual-clock.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { CLIENT, makeStream, storedIds, tinyServer, waitForStatus, type TinyServer } from './harness.js';
+import { CLIENT, flood, makeStream, storedIds, tinyServer, waitForStatus, type TinyServer } from './harness.js';
 
 const servers: TinyServer[] = [];
 const streams: PushStream[] = [];
@@ -31,18 +30,6 @@ const eventFrame = (id: number) =>
     frame(METHOD.event, { subscription_id: 's', event_id: id, topic: 'custom.test', category: 'custom', occurred_at: '2026-11-21T00:00:00.000Z', payload: { id } }),
     id,
   );
-
-/** Writes `piece` again and again, as fast as the socket drains, until `total` bytes or the peer lets go. */
-function flood(res: ServerResponse, piece: Buffer, total: number, sent: { bytes: number; closed: boolean }): void {
-  res.on('close', () => (sent.closed = true));
-  const more = () => {
-    while (!sent.closed && sent.bytes < total) {
-      sent.bytes += piece.length;
-      if (!res.write(piece)) return void res.once('drain', more);
-    }
-  };
-  more();
-}
 
 /** The default transport, counting the body bytes the relay actually took in per connection. */
 function countingTransport(): { fetch: StreamFetch; received: number[] } {

@@ -21,7 +21,7 @@ const eventText = (id: number) =>
   encodeSseFrame(frame(METHOD.event, { subscription_id: 's', event_id: id, topic: 'custom.t', category: 'custom', occurred_at: '2026-11-21T00:00:00.000Z', payload: { blob: BLOB } }), id);
 
 describe('PushStream: backpressure by size', () => {
-  it('with 100 KiB events and a 1 MiB bound, at most a dozen wait for the inbox, whatever the count bound', async () => {
+  it('with 100 KiB events and a 1 MiB bound, 11 wait for the inbox, whatever the count bound', async () => {
     // An endless stream of 100 KiB events, one per read.
     let id = 0;
     const transport = memoryTransport(() => {
@@ -50,14 +50,18 @@ describe('PushStream: backpressure by size', () => {
     });
     streams.push(stream);
     stream.start();
-    // One event is in the stuck append; the next ones queue until the bound.
-    await waitFor(() => stream.status().queued >= 10, { what: 'events queued behind the slow append' });
+    // One event is in the stuck append; the next ones queue until their text reaches the bound. The frame's
+    // data line is what counts (its JSON), so the bound is met by exactly this many:
+    const perEvent = eventText(1).split('\n').find((l) => l.startsWith('data: '))!.length - 'data: '.length;
+    const bound = Math.ceil((1024 * 1024) / perEvent);
+    expect(bound).toBe(11);
+    await waitFor(() => stream.status().queued >= bound, { what: `${bound} events queued behind the slow append` });
     const reads = transport.reads;
     // In memory a read takes one turn of the event loop: had the stream kept reading, a hundred turns would
     // have brought a hundred more events.
     await eventLoopTurns(100);
     expect(transport.reads).toBe(reads);
-    expect(stream.status().queued).toBeLessThanOrEqual(12);
+    expect(stream.status().queued).toBe(bound);
     release();
     await waitFor(() => memory.readSince(0).length > 20, { what: 'reading to go on once the inbox caught up' });
   });

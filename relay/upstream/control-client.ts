@@ -24,6 +24,7 @@ import {
   type SubscribeInput,
 } from '../protocol/tools.js';
 import { VERSION } from '../util/version.js';
+import { capResponseBodies } from './capped-body.js';
 import { ControlError, describeError, isNetworkErrorCode, networkErrorCode, redact, RedirectError } from './errors.js';
 import { createGuardedFetch, type FetchFn } from './guarded-fetch.js';
 import { toServerUrl, type ServerUrl } from './server-url.js';
@@ -65,7 +66,10 @@ export class ControlClient {
     this.#apiKey = options.apiKey;
     const log = options.log ?? (() => undefined);
     this.#log = (line) => log(`control: ${redact(line, [this.#apiKey])}`);
-    this.#fetch = createGuardedFetch({ origin: this.url.origin, token: () => this.#apiKey, fetch: options.fetch });
+    // Bodies are bounded below the guard, so redirects and answers alike are (capped-body.ts). The global
+    // fetch is looked up per call: touching it loads undici, which the relay does only when a call is made.
+    const bounded = capResponseBodies((input, init) => (options.fetch ?? globalThis.fetch)(input, init));
+    this.#fetch = createGuardedFetch({ origin: this.url.origin, token: () => this.#apiKey, fetch: bounded });
   }
 
   /** Registers interest in topics (idempotent on the server: same topics + filter → the same row). */
@@ -149,7 +153,9 @@ export class ControlClient {
     this.#client ??= (async () => {
       const client = new Client(this.#o.clientInfo ?? DEFAULT_CLIENT_INFO);
       const transport = new StreamableHTTPClientTransport(new URL(this.url.controlUrl), { fetch: this.#fetch });
-      await client.connect(transport);
+      // The handshake gets the same bound as a call: a server that never answers it (or whose answer failed
+      // mid-stream) must not hold the client, and close() with it, for the SDK's 60 s default.
+      await client.connect(transport, { timeout: this.#o.timeoutMs ?? 30_000 });
       this.#log(`connected to ${this.url.controlUrl}`);
       return client;
     })();
@@ -170,7 +176,8 @@ export class ControlClient {
   #toControlError(err: unknown, tool: string): ControlError {
     if (err instanceof ControlError) return err;
     if (err instanceof RedirectError) return new ControlError(err.code, this.#redact(err.message), tool, err.status, { cause: err });
-    const message = this.#redact(describeError(err));
+    // An error answer's text is read up to 16 KiB (capped-body.ts); a message keeps its start.
+    const message = clip(this.#redact(describeError(err)), 1000);
     if (err instanceof UnauthorizedError) {
       return new ControlError('unauthorized', `the server refused the API key (${message}); set a valid key`, tool, 401, { cause: err });
     }
@@ -191,6 +198,10 @@ export class ControlClient {
   #redact(text: string): string {
     return redact(text, [this.#apiKey, this.#o.apiKey]);
   }
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function textOf(result: CallToolResult): string {

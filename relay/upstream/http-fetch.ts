@@ -49,7 +49,7 @@ export const httpFetch: StreamFetch = async (input, init = {}) => {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: init.method ?? 'GET', headers: init.headers });
     let res: IncomingMessage | undefined;
-    // Aborting rejects what is pending with an AbortError, as fetch does (eventsource ignores those: it
+    // Aborting rejects what is pending with an AbortError, as fetch does (the push stream ignores those: it
     // aborted them itself): the request before the response, a body read after it.
     const onAbort = () => {
       const error = abortError(signal);

@@ -1,34 +1,37 @@
 // The relay's one push connection (`GET <base>/mcp/push/sse?client_id=…`, seed 000) and its reconnect policy.
 //
-// SSE parsing is eventsource's (STYLE.md "Pure codec, then stateful client"); connection state, retry and the
-// resume point are ours, because the resume point must be the inbox's durable cursor, not the last id seen:
+// SSE parsing is eventsource-parser's, fed by sse-feed.ts (STYLE.md "Pure codec, then stateful client");
+// connection state, retry and the resume point are ours, because the resume point must be the inbox's durable cursor, not the last id seen:
 // DESIGN.md "Upstream cursor" — the relay advances its resume point only past events that are durable in
 // the inbox, and on `subscription.lag` reconnects from that point so dropped events are fetched again.
 //
 // States:
 //   paused ──start/resume──► connecting ──200 + text/event-stream──► open
 //   open/attempt ──drop / 5xx / 429 / other non-200 / wrong content-type / watchdog / redirect refused /
-//                  inbox write failed──► reconnecting ─timer (backoff, Retry-After)─► (attempt)
+//                  inbox write failed / an SSE event without end (oversize)──► reconnecting
+//                  ─timer (backoff, Retry-After)─► (attempt)
 //   any attempt ──network failure (refused, DNS, reset, timeout)──► offline ─timer─► (attempt)
 //   any attempt ──401/403──► unauthorized (no timer) ──setApiKey──► connecting
 //   open ──subscription.lag──► reconnecting ─(appends done, no delay)─► (attempt)
+//   open ──subscription.lag, more than 3 within a minute (lag_storm)──► reconnecting ─timer (backoff)─► (attempt)
 //   any ──pause/stop──► paused
 // Malformed frames never change the state: they are counted, logged once per kind and skipped.
 // An attempt made while `reconnecting` or `offline` keeps that state until it opens, so the state says why the
 // relay is not connected, not merely that it is trying.
 import { createHash } from 'node:crypto';
-import { EventSource as SseClient, type FetchLikeResponse, type EventSourceFetchInit, type ReaderLike } from 'eventsource';
 import { METHOD, type PushFrame, type SubscriptionRow } from '../protocol/frames.js';
 import type { EventSource, IncomingEvent, Inbox, StoredEvent } from '../inbox/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { describeError, redact } from './errors.js';
-import { decodeFrame, isMalformed, MalformedCounter } from './frame-decoder.js';
+import { decodeFrame, isMalformed, MalformedCounter, type SseMessage } from './frame-decoder.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import { httpFetch, type StreamFetch, type StreamResponse } from './http-fetch.js';
 import { toServerUrl, type ServerUrl } from './server-url.js';
 import { systemClock } from '../util/clock.js';
 import { VERSION } from '../util/version.js';
 import { classifyFailure, readSome, type AttemptOutcome, type Failure } from './failure.js';
+import { LagReconnects, LAG_WINDOW_MS } from './lag-reconnects.js';
+import { createSseFeed, MAX_PENDING_EVENT_CHARS } from './sse-feed.js';
 import type { Clock, PushState, PushStreamStatus, StreamError, LagRecord } from './stream-status.js';
 
 export type { Clock, LagRecord, PushState, PushStreamStatus, StreamError, StreamErrorCode } from './stream-status.js';
@@ -55,11 +58,18 @@ export interface PushStreamOptions {
    * back on the server (which then drops and sends `subscription.lag`) instead of growing memory. Default 1000.
    */
   maxQueuedEvents?: number;
+  /**
+   * The same, counted in characters of the events' frames: a server sends events up to the frame limit (1 MiB)
+   * each, and a thousand of those would be a gigabyte. Default 16 MiB.
+   */
+  maxQueuedChars?: number;
 }
 
 const USER_AGENT = `push-relay/${VERSION} (node ${process.versions.node})`;
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** The start of a refusal's body kept for its message (failure.ts `serverMessage` shows 300 characters). */
+const MAX_ERROR_BODY_CHARS = 2048;
 /** DESIGN.md "Failure behaviour": no frame for 2.5 heartbeats → treat the stream as dead. */
 export const WATCHDOG_FACTOR = 2.5;
 
@@ -73,25 +83,10 @@ export function tenantIdForKey(apiKey: string): string {
   return createHash('sha256').update(apiKey, 'utf8').digest('hex').slice(0, 16);
 }
 
-/**
- * eventsource dispatches each SSE message as an event named after its `event:` field, and only listeners of
- * that exact name see it (`onmessage` sees only unnamed ones). There is no wildcard, so a frame with a name we
- * do not know — a newer server's method, or garbage — would pass unseen and uncounted. Every message, `open`
- * and `error` goes through `this.dispatchEvent` (EventSource extends EventTarget), so overriding it is the
- * one place that sees them all.
- */
-class FrameEventSource extends SseClient {
-  onAnyEvent: ((event: Event) => void) | undefined;
-
-  override dispatchEvent(event: Event): boolean {
-    this.onAnyEvent?.(event);
-    return super.dispatchEvent(event);
-  }
-}
-
 interface Attempt extends AttemptOutcome {
   gen: number;
-  es: FrameEventSource | undefined;
+  /** Aborts the request and its body: the attempt was abandoned. */
+  abort: AbortController;
   startedAt: number;
   openedAt: number | undefined;
   deliveredEvent: boolean;
@@ -108,6 +103,7 @@ export class PushStream {
   readonly #backoff: Backoff;
   readonly #heartbeatMs: number;
   readonly #maxQueued: number;
+  readonly #maxQueuedChars: number;
   #apiKey: string;
   #source: EventSource;
 
@@ -122,6 +118,8 @@ export class PushStream {
   #lastError: StreamError | null = null;
 
   #pending: IncomingEvent[] = [];
+  /** Frame characters of `#pending` (what the backpressure bounds besides the count). */
+  #pendingChars = 0;
   #flushing: Promise<void> | undefined;
   readonly #roomWaiters = new Set<() => void>();
 
@@ -147,6 +145,9 @@ export class PushStream {
   #subscriptions: SubscriptionRow[] = [];
   #lag: LagRecord = { count: 0, dropped_total: 0, last_at: null, last_dropped_count: null };
   readonly #malformed = new MalformedCounter();
+  readonly #lagReconnects = new LagReconnects();
+  /** Connections dropped because one pending SSE event outgrew its cap (sse-feed.ts). */
+  #oversizeDrops = 0;
 
   readonly #statusListeners = new Set<(status: PushStreamStatus) => void>();
   readonly #eventListeners = new Set<(events: StoredEvent[]) => void>();
@@ -161,6 +162,7 @@ export class PushStream {
     this.#source = options.source;
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#maxQueued = Math.max(1, options.maxQueuedEvents ?? 1000);
+    this.#maxQueuedChars = Math.max(1, options.maxQueuedChars ?? 16 * 1024 * 1024);
     this.#backoff = new Backoff({ ...options.backoff, random: options.random ?? Math.random });
     this.#fetch = createGuardedFetch({ origin: this.url.origin, token: () => this.#apiKey, fetch: options.fetch ?? httpFetch });
   }
@@ -237,6 +239,7 @@ export class PushStream {
       lastEventAt: this.#lastEventAt,
       lag: { ...this.#lag },
       malformed: this.#malformed.snapshot(),
+      oversizeDrops: this.#oversizeDrops,
       frames: this.#frames,
       events: this.#events,
       stored: this.#stored,
@@ -288,7 +291,7 @@ export class PushStream {
 
     const attempt: Attempt = {
       gen,
-      es: undefined,
+      abort: new AbortController(),
       startedAt: this.#clock.now(),
       openedAt: undefined,
       deliveredEvent: false,
@@ -304,16 +307,12 @@ export class PushStream {
     this.#attempt = attempt;
     this.#attempts++;
     this.#armWatchdog(attempt);
-    const url = new URL(this.url.pushUrl);
-    url.searchParams.set('client_id', this.#o.clientId);
-    this.#log(`connecting to ${this.url.pushUrl} (client ${this.#o.clientId}, resume after ${cursor ?? 'none: live from the head'})`);
-    // eventsource's own reconnect (fixed 3 s, Last-Event-ID = last id *seen*) is never used: every error
-    // closes this instance and our policy decides; each connect is a fresh instance whose fetch sends the
-    // durable cursor.
-    const es = new FrameEventSource(url, { fetch: (input, init) => this.#fetchFor(attempt, cursor, input, init) });
-    es.onAnyEvent = (event) => this.#onSourceEvent(attempt, event);
-    attempt.es = es;
+    this.#logQuietly(`connecting to ${this.url.pushUrl} (client ${this.#o.clientId}, resume after ${cursor ?? 'none: live from the head'})`);
     this.#changed();
+    // Each connect is a fresh request whose Last-Event-ID is the durable cursor, never the last id seen; every
+    // way it ends goes through #scheduleRetry, so one policy decides when to come back.
+    const failure = await this.#read(attempt, cursor);
+    if (failure) this.#scheduleRetry(failure, attempt);
   }
 
   /** The inbox's durable cursor for the source, else where the server first started us (see #startCursor). */
@@ -321,64 +320,79 @@ export class PushStream {
     return this.#o.inbox.resumeCursor(this.#source) ?? this.#startCursor;
   }
 
-  async #fetchFor(attempt: Attempt, cursor: number | undefined, input: string | URL, init: EventSourceFetchInit): Promise<FetchLikeResponse> {
+  /**
+   * One attempt, from the request to the end of the stream. Resolves with why it ended, or undefined when it
+   * was abandoned (pause, stop, a lag frame, a newer attempt): then its outcome no longer matters.
+   */
+  async #read(attempt: Attempt, cursor: number | undefined): Promise<Failure | undefined> {
+    const url = new URL(this.url.pushUrl);
+    url.searchParams.set('client_id', this.#o.clientId);
     // A user-agent names us to the server's logs (node:http sends none of its own, unlike fetch).
     const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-store', 'user-agent': USER_AGENT };
     if (cursor !== undefined) headers['last-event-id'] = String(cursor);
     let res: StreamResponse;
     try {
-      res = await this.#fetch(input, { method: 'GET', headers, signal: init.signal as AbortSignal | undefined });
+      res = await this.#fetch(url, { method: 'GET', headers, signal: attempt.abort.signal });
     } catch (err) {
       attempt.fetchError = err;
-      throw err;
+      return this.#outcome(attempt);
+    }
+    if (attempt.gen !== this.#gen) {
+      res.body?.cancel().catch(() => undefined);
+      return undefined;
     }
     attempt.status = res.status;
     attempt.retryAfter = res.headers.get('retry-after');
     attempt.contentType = res.headers.get('content-type') ?? '';
-    if (res.status !== 200 || !attempt.contentType.toLowerCase().startsWith('text/event-stream')) {
-      // eventsource fails the connection without reading the body; read a little for the error message
-      // (the reference server and Pact say what is wrong in it) and release the socket.
-      attempt.body = await readSome(res, 2048);
-      return { status: res.status, url: res.url, redirected: false, headers: res.headers, body: null };
+    // [spec] WHATWG HTML "server-sent events": anything but a 200 text/event-stream fails the connection.
+    if (res.status !== 200 || !attempt.contentType.toLowerCase().startsWith('text/event-stream') || !res.body) {
+      // Read a little for the error message (the reference server and Pact say what is wrong in it); the
+      // cap bounds what a hostile server can make us hold, and the socket is released after it.
+      attempt.body = await readSome(res, MAX_ERROR_BODY_CHARS);
+      return this.#outcome(attempt, 'the response has no body');
     }
-    const body = res.body;
-    if (!body) return { status: res.status, url: res.url, redirected: false, headers: res.headers, body: null };
-    const reader = body.getReader();
-    const wrapped: ReaderLike = {
-      read: async () => {
-        await this.#roomFor(attempt);
-        try {
-          const chunk = await reader.read();
-          if (chunk.done) attempt.ended = true;
-          // Bytes, not only whole frames, prove the stream alive: on a link slower than one big frame per 2.5
-          // heartbeats a frame-based watchdog would cut the stream mid-frame forever (found by the soak).
-          else if (attempt.gen === this.#gen && attempt.openedAt !== undefined) this.#armWatchdog(attempt);
-          return chunk;
-        } catch (err) {
-          attempt.readError ??= err;
-          throw err;
-        }
-      },
-      cancel: () => reader.cancel(),
-    };
-    return { status: res.status, url: res.url, redirected: false, headers: res.headers, body: { getReader: () => wrapped } };
-  }
 
-  #onSourceEvent(attempt: Attempt, event: Event): void {
-    if (attempt.gen !== this.#gen) return;
+    this.#onOpen(attempt);
+    const reader = res.body.getReader();
+    const feed = createSseFeed((message) => this.#onMessage(attempt, message));
     try {
-      // A server may name an SSE event "open" or "error"; only real messages are MessageEvents.
-      if (event instanceof MessageEvent) {
-        this.#onMessage(attempt, event as MessageEvent<string>);
-      } else if (event.type === 'open') {
-        this.#onOpen(attempt);
-      } else if (event.type === 'error') {
-        this.#onError(attempt, (event as Event & { message?: string }).message);
+      for (;;) {
+        await this.#roomFor(attempt);
+        if (attempt.gen !== this.#gen) return undefined;
+        const chunk = await reader.read();
+        if (attempt.gen !== this.#gen) return undefined;
+        if (chunk.done) {
+          attempt.ended = true;
+          return this.#outcome(attempt);
+        }
+        // Bytes, not only whole frames, prove the stream alive: on a link slower than one big frame per 2.5
+        // heartbeats a frame-based watchdog would cut the stream mid-frame forever (found by the soak).
+        this.#armWatchdog(attempt);
+        if (!feed.push(chunk.value)) return this.#oversize();
       }
     } catch (err) {
-      // Never throw into eventsource's read loop.
-      this.#log(`internal error handling a ${event.type} event: ${describeError(err)}`);
+      if (attempt.gen !== this.#gen) return undefined;
+      attempt.readError = err;
+      return this.#outcome(attempt);
+    } finally {
+      if (!attempt.ended) reader.cancel().catch(() => undefined);
     }
+  }
+
+  /** The failure an ended attempt stands for, unless it was abandoned meanwhile. */
+  #outcome(attempt: Attempt, detail?: string): Failure | undefined {
+    if (attempt.gen !== this.#gen) return undefined;
+    return classifyFailure(attempt, this.url, detail);
+  }
+
+  /** One pending SSE event outgrew its cap (sse-feed.ts): counted, then the connection goes like a failure. */
+  #oversize(): Failure {
+    this.#oversizeDrops++;
+    return {
+      code: 'oversize',
+      state: 'reconnecting',
+      message: `${this.url.origin} sent an SSE event over ${MAX_PENDING_EVENT_CHARS} characters without ending it; dropped the connection`,
+    };
   }
 
   #onOpen(attempt: Attempt): void {
@@ -388,12 +402,8 @@ export class PushStream {
     this.#connectedAt = now;
     this.#nextRetryAt = null;
     this.#armWatchdog(attempt);
-    this.#log(`connected (${this.#connects} connect${this.#connects === 1 ? '' : 's'} so far)`);
+    this.#logQuietly(`connected (${this.#connects} connect${this.#connects === 1 ? '' : 's'} so far)`);
     this.#setState('open');
-  }
-
-  #onError(attempt: Attempt, eventMessage: string | undefined): void {
-    this.#scheduleRetry(classifyFailure(attempt, this.url, eventMessage), attempt);
   }
 
   /**
@@ -417,9 +427,10 @@ export class PushStream {
       this.#setState('unauthorized');
       return;
     }
-    // A connection that delivered events proves the server healthy, unless it was our inbox that failed:
-    // a full disk must not turn into a reconnect every 0.5 s.
-    if (attempt && failure.code !== 'inbox_write_failed') {
+    // A connection that delivered events proves the server healthy, unless it was our inbox that failed (a
+    // full disk must not turn into a reconnect every 0.5 s) or the server then sent an event without end (one
+    // good event first must not buy it a reconnect every 0.5 s either).
+    if (attempt && failure.code !== 'inbox_write_failed' && failure.code !== 'oversize') {
       const openForMs = attempt.openedAt === undefined ? 0 : now - attempt.openedAt;
       this.#backoff.settle({ openForMs, deliveredEvent: attempt.deliveredEvent });
     }
@@ -440,15 +451,7 @@ export class PushStream {
     this.#gen++;
     const attempt = this.#attempt;
     this.#attempt = undefined;
-    if (attempt?.es) {
-      const es = attempt.es;
-      es.onAnyEvent = undefined;
-      es.close();
-      // When this runs inside eventsource's error dispatch, eventsource arms its own 3 s reconnect timer right
-      // after the dispatch returns; closing again once that has happened clears it (close() clears the timer
-      // even on a closed instance), so no stray timer keeps the process alive.
-      queueMicrotask(() => es.close());
-    }
+    attempt?.abort.abort();
     if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#clearWatchdog();
@@ -478,16 +481,23 @@ export class PushStream {
 
   // ── frames ─────────────────────────────────────────────────────────────────────────────────────────────
 
-  #onMessage(attempt: Attempt, message: MessageEvent<string>): void {
+  #onMessage(attempt: Attempt, message: SseMessage): void {
+    // Messages later in a chunk than a lag frame belong to an abandoned connection.
+    if (attempt.gen !== this.#gen) return;
+    try {
+      this.#onFrameText(attempt, message);
+    } catch (err) {
+      // Never throw into the parser: the rest of the chunk would be lost with it.
+      this.#log(`internal error handling a frame: ${describeError(err)}`);
+    }
+  }
+
+  #onFrameText(attempt: Attempt, message: SseMessage): void {
     const now = this.#clock.now();
     this.#frames++;
     this.#lastFrameAt = now;
     this.#armWatchdog(attempt);
-    const decoded = decodeFrame({
-      event: message.type === 'message' ? undefined : message.type,
-      data: typeof message.data === 'string' ? message.data : String(message.data),
-      id: message.lastEventId === '' ? undefined : message.lastEventId,
-    });
+    const decoded = decodeFrame(message);
     if (isMalformed(decoded)) {
       if (this.#malformed.record(decoded.malformed)) {
         this.#log(`skipping a malformed frame (${decoded.malformed}: ${decoded.detail}); further ones of this kind are counted, not logged`);
@@ -495,10 +505,10 @@ export class PushStream {
       this.#changed();
       return;
     }
-    this.#onFrame(attempt, decoded.frame, now);
+    this.#onFrame(attempt, decoded.frame, now, message.data.length);
   }
 
-  #onFrame(attempt: Attempt, frame: PushFrame, now: number): void {
+  #onFrame(attempt: Attempt, frame: PushFrame, now: number, chars: number): void {
     switch (frame.method) {
       case METHOD.open: {
         this.#subscriptions = frame.params.subscriptions;
@@ -530,7 +540,7 @@ export class PushStream {
         this.#events++;
         this.#lastEventAt = now;
         this.#serverCursor = Math.max(this.#serverCursor ?? 0, event.event_id);
-        this.#enqueue({ source: { ...this.#source }, event, subscription_id });
+        this.#enqueue({ source: { ...this.#source }, event, subscription_id }, chars);
         return;
       }
       case METHOD.lag: {
@@ -541,14 +551,29 @@ export class PushStream {
           last_at: now,
           last_dropped_count: dropped_count,
         };
-        this.#log(
-          `server dropped ${dropped_count} event(s) (buffer ${buffer_capacity}, last delivered ${last_event_id}); ` +
-            'reconnecting from the durable cursor to fetch them again',
-        );
         // Everything after the lag frame on this connection lies past the gap, so stop reading now; what was
         // received before it is contiguous and still goes to the inbox (the next connect waits for that).
         this.#abandon();
-        this.#backoff.reset();
+        if (this.#lagReconnects.note(now)) {
+          // Passing no attempt: the backoff is not settled by this connection, so it grows while lags repeat.
+          this.#scheduleRetry(
+            {
+              code: 'lag_storm',
+              state: 'reconnecting',
+              message:
+                `${this.url.origin} keeps answering with subscription.lag (${this.#lagReconnects.recent(now)} within ${LAG_WINDOW_MS / 1000} s; last: ${dropped_count} event(s) dropped); ` +
+                'reconnecting from the durable cursor with backoff',
+            },
+            undefined,
+          );
+          return;
+        }
+        this.#logQuietly(
+          `server dropped ${dropped_count} event(s) (buffer ${buffer_capacity}, last delivered ${last_event_id}); ` +
+            'reconnecting from the durable cursor to fetch them again',
+        );
+        // A connection that stayed open a while, or delivered events, proved the server healthy, as for a failure.
+        this.#backoff.settle({ openForMs: attempt.openedAt === undefined ? 0 : now - attempt.openedAt, deliveredEvent: attempt.deliveredEvent });
         this.#nextRetryAt = now;
         this.#setState('reconnecting');
         this.#connectSoon();
@@ -559,8 +584,9 @@ export class PushStream {
 
   // ── inbox ──────────────────────────────────────────────────────────────────────────────────────────────
 
-  #enqueue(incoming: IncomingEvent): void {
+  #enqueue(incoming: IncomingEvent, chars: number): void {
     this.#pending.push(incoming);
+    this.#pendingChars += chars;
     if (!this.#flushing) {
       this.#flushing = this.#flush().finally(() => {
         this.#flushing = undefined;
@@ -572,6 +598,7 @@ export class PushStream {
   async #flush(): Promise<void> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0);
+      this.#pendingChars = 0;
       this.#wakeReaders();
       try {
         const result = await this.#o.inbox.append(batch);
@@ -591,6 +618,7 @@ export class PushStream {
         // Nothing of the batch was kept, and anything after it would leave a gap below the resume point:
         // drop it all, close, and fetch it again from the durable cursor later. Never skip events.
         this.#pending = [];
+        this.#pendingChars = 0;
         this.#wakeReaders();
         const failure: Failure = {
           code: 'inbox_write_failed',
@@ -618,7 +646,7 @@ export class PushStream {
 
   /** Holds back socket reads while the inbox is behind (backpressure to the server). */
   async #roomFor(attempt: Attempt): Promise<void> {
-    while (attempt.gen === this.#gen && this.#pending.length >= this.#maxQueued) {
+    while (attempt.gen === this.#gen && (this.#pending.length >= this.#maxQueued || this.#pendingChars >= this.#maxQueuedChars)) {
       if (!attempt.backpressured) {
         attempt.backpressured = true;
         this.#clearWatchdog();
@@ -641,7 +669,7 @@ export class PushStream {
 
   #setState(state: PushState): void {
     if (state !== this.#state) {
-      this.#log(`state ${this.#state} → ${state}`);
+      this.#logQuietly(`state ${this.#state} → ${state}`);
       this.#state = state;
     }
     this.#changed();
@@ -657,6 +685,14 @@ export class PushStream {
         this.#log(`an onStatus listener threw: ${describeError(err)}`);
       }
     }
+  }
+
+  /**
+   * Logs unless a lag storm is under way: then each backed-off reconnect logs its one `lag_storm` line, not
+   * also its connecting, connected and state lines (a line per reconnect is what made storms flood the log).
+   */
+  #logQuietly(line: string): void {
+    if (!this.#lagReconnects.storming(this.#clock.now())) this.#log(line);
   }
 
   #redact(text: string): string {

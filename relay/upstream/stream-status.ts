@@ -23,6 +23,10 @@ export type StreamErrorCode =
   | 'too_many_redirects'
   | 'invalid_redirect'
   | 'inbox_write_failed'
+  /** One SSE event grew past its cap without ending (sse-feed.ts); the connection was dropped. */
+  | 'oversize'
+  /** More than a few `subscription.lag` reconnects within a minute; now they wait out the backoff. */
+  | 'lag_storm'
   /** The inbox could not even be read (closed). */
   | 'inbox_unavailable';
 
@@ -63,6 +67,11 @@ export type PushStreamStatus = {
   lastEventAt: number | null;
   lag: LagRecord;
   malformed: Record<MalformedKind, number>;
+  /**
+   * Connections dropped because one SSE event grew past its cap without ending (`lastError.code` `oversize`).
+   * Unlike `malformed.oversize` (a frame over the limit that ended: skipped, the stream stays up).
+   */
+  oversizeDrops: number;
   /** Every SSE message received (heartbeats and malformed ones included). */
   frames: number;
   /** Event frames received, and what the inbox made of them. */

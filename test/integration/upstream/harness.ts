@@ -128,6 +128,24 @@ export async function emitMany(server: ReferenceServer, n: number, payload: (i: 
   return ids;
 }
 
+/** What a hostile server has written on one response, and whether the peer has let go. */
+export interface FloodProgress {
+  bytes: number;
+  closed: boolean;
+}
+
+/** Writes `piece` again and again, as fast as the socket drains, until `total` bytes or the peer lets go. */
+export function flood(res: ServerResponse, piece: Buffer, total: number, sent: FloodProgress): void {
+  res.on('close', () => (sent.closed = true));
+  const more = () => {
+    while (!sent.closed && sent.bytes < total) {
+      sent.bytes += piece.length;
+      if (!res.write(piece)) return void res.once('drain', more);
+    }
+  };
+  more();
+}
+
 /** A bare node:http server on port 0 that records every request it gets. */
 export interface TinyServer {
   url: string;

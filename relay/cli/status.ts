@@ -18,7 +18,14 @@ export async function run(argv: string[]): Promise<void> {
   // The message holds what the server said (already quoted by the upstream client): one clipped, neutral line.
   if (up.lastError?.message) lines.push(`last error ${neutralizeText(up.lastError.message, MAX_ERROR_CHARS)}`);
   if (up.lag?.count) lines.push(`lag        ${up.lag.count} time(s), ${up.lag.dropped_total ?? 0} event(s) dropped upstream and fetched again`);
-  lines.push(`inbox      ${String(status.inbox.events)} event(s), head ${String(status.inbox.head)}`);
+  // What the stream skipped or refused is counted, never silent (DESIGN.md "Failure behaviour").
+  const skipped = Object.entries(up.malformed ?? {}).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`);
+  if (up.oversizeDrops) skipped.push(`${up.oversizeDrops} connection(s) dropped for an endless event`);
+  if (skipped.length > 0) lines.push(`skipped    ${skipped.join(', ')}`);
+  const arrivals = [`head ${String(status.inbox.head)}`];
+  if (status.inbox.duplicates) arrivals.push(`${status.inbox.duplicates} duplicate(s) ignored`);
+  if (status.inbox.outOfOrder) arrivals.push(`${status.inbox.outOfOrder} stored out of order`);
+  lines.push(`inbox      ${String(status.inbox.events)} event(s), ${arrivals.join(', ')}`);
   for (const c of status.consumers) lines.push(`consumer   ${c.name}${c.topic ? ` (${c.topic})` : ''}: ${c.pending} pending`);
   process.stdout.write(lines.join('\n') + '\n');
 }

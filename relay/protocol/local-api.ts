@@ -159,6 +159,21 @@ export interface UpstreamStatus {
   connectedAt?: number | null;
   lastEventAt?: number | null;
   lag: { count: number; dropped_total: number; last_at: number | null; last_dropped_count: number | null };
+  /** Frames skipped and counted, by kind (DESIGN.md "Failure behaviour": skip, count, stay up). */
+  malformed?: Record<string, number>;
+  /** Connections dropped because one SSE event never ended within the cap. */
+  oversizeDrops?: number;
+}
+
+/** The inbox's counters under `inbox` in the status (relay/inbox stats). */
+export interface InboxStatus {
+  events: number;
+  head: number;
+  /** Events that arrived again and were stored once (identity: source and event id). */
+  duplicates?: number;
+  /** Events below a source's newest id that were never stored, stored on arrival. */
+  outOfOrder?: number;
+  [counter: string]: unknown;
 }
 
 /** `GET /v1/notifications`, also under `notifications` in the status. */
@@ -183,7 +198,7 @@ export interface RelayStatus {
   started_at: string;
   local_url: string;
   upstream: UpstreamStatus;
-  inbox: Record<string, unknown>;
+  inbox: InboxStatus;
   consumers: ConsumerStatus[];
   /** Present when the relay shows OS notifications (relay/notify). */
   notifications?: NotificationStatus;

@@ -122,6 +122,16 @@ describe('server text shown outside the hooks', () => {
     expect(parsed[0]!.topic).toBe(hostileTopic); // --json keeps the data exact, only escaped
   });
 
+  it('`status` counts what arrived again and what arrived out of order (ids 10, 11, 5, then 11 again)', async () => {
+    const event = (id: number) => ({ event_id: id, topic: 'deal.won', occurred_at: '2026-11-21T11:24:44.000Z', payload: { name: `n${id}` } });
+    const upstream = await pushServerSending([event(10), event(11), event(5), event(11)]);
+    const { home, api } = await startDaemon({ server: upstream, apiKey: 'order-key-123', clientId: 'order' });
+    await waitFor(async () => (await api.get<{ inbox: { duplicates?: number } }>('/v1/status')).inbox.duplicates === 1, { timeoutMs: 30_000, what: 'the repeated 11 counted' });
+    const text = await runCli(['status', '--home', home]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^inbox +3 event\(s\), head \d+, 1 duplicate\(s\) ignored, 1 stored out of order$/m);
+  });
+
   it('`subscriptions` prints one line per row, whatever the patterns hold', async () => {
     const server = await startReferenceServer({ tokens: { 'text-key-123': 't1' } });
     cleanups.push(() => server.close());

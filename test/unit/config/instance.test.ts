@@ -2,11 +2,11 @@
 // out deterministically (the chaos suite races real processes; this pins the cases one by one).
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { homePaths } from '../../relay/config/home.js';
-import { acquireInstanceLock, inspectLock, InstanceLockedError, removeLockIfStale } from '../../relay/config/instance.js';
-import { deadPid } from '../helpers/dead-pid.js';
-import { tempDir } from '../helpers/tmp.js';
-import { useCleanups } from '../helpers/cleanups.js';
+import { homePaths } from '../../../relay/config/home.js';
+import { acquireInstanceLock, inspectLock, InstanceLockedError, removeLockIfStale } from '../../../relay/config/instance.js';
+import { deadPid } from '../../helpers/dead-pid.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const cleanup = useCleanups();
 

@@ -1,7 +1,7 @@
-// The home dir on a full disk (issue 6): writes fail with ENOSPC for a while — halfway through a record, and
-// fsync too — then space returns. The stream must say so clearly (`inbox_write_failed`, state reconnecting),
-// back off instead of hammering the server, leave an inbox that reopens intact at any moment, and once space
-// is back store everything exactly once.
+// The home dir on a full disk (DESIGN.md "Failure behaviour": the inbox reopens intact): writes fail with ENOSPC
+// for a while — halfway through a record, and fsync too — then space returns. The stream must say so clearly
+// (`inbox_write_failed`, state reconnecting), back off instead of hammering the server, leave an inbox that
+// reopens intact at any moment, and once space is back store everything exactly once.
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,9 +1,9 @@
-// Hook calls while the relay restarts (issue 6, local side; DESIGN.md journey 2: "With nothing pending, or the
-// relay down, the hook lets Claude stop at once (fail open, well under a second)"). `push-relay hook stop`,
-// `session-start` and `prompt-submit` run back to back while the daemon on their home is started, SIGKILLed
-// (relay.json left pointing at a dead port), SIGSTOPped (hung: accepts, never answers), SIGTERMed and started
-// again, with events arriving meanwhile.
-// Every call exits 0 by itself — never hangs — and prints nothing or one well-formed answer.
+// Hook calls while the relay restarts (DESIGN.md 'Who uses it' 2, Claude Code at a stop: "With nothing pending,
+// or the relay down, the hook lets Claude stop at once (fail open, well under a second)"). `push-relay hook
+// stop`, `session-start` and `prompt-submit` run back to back while the daemon on their home is started,
+// SIGKILLed (relay.json left pointing at a dead port), SIGSTOPped (hung: accepts, never answers), SIGTERMed and
+// started again, with events arriving meanwhile. Every call exits 0 by itself — never hangs — and prints nothing
+// or one well-formed answer.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { startReferenceServer } from '../../relay/reference-server/server.js';

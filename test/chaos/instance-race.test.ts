@@ -1,6 +1,6 @@
-// A second relay racing for the same home (issue 6, DESIGN.md "second relay started on the same home → refuses
-// with a clear message naming the running pid"): started at the same moment, on a fresh home and on a home a
-// SIGKILLed relay left its lock in. Exactly one wins; the other exits 1 naming the winner's pid.
+// A second relay racing for the same home (DESIGN.md "Failure behaviour": "second relay started on the same home
+// → refuses with a clear message naming the running pid"): started at the same moment, on a fresh home and on a
+// home a SIGKILLed relay left its lock in. Exactly one wins; the other exits 1 naming the winner's pid.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

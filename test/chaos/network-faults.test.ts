@@ -1,8 +1,8 @@
-// The network between relay and push server misbehaves (DESIGN.md "Failure behaviour", journey 6): a stalled
-// stream that sends nothing, a half-open upstream that accepts and never answers, resets and cuts mid-burst,
-// and a trickle so slow the server's ring buffer overflows. Each ends with every event exactly once and the
-// stream open again. The relay is PushStream + FileInbox behind the fault proxy; the server is in process so
-// the test can see its per-connection drop counter.
+// The network between relay and push server misbehaves (DESIGN.md "Failure behaviour", 'Who uses it' 6): a
+// stalled stream that sends nothing, a half-open upstream that accepts and never answers, resets and cuts
+// mid-burst, and a trickle so slow the server's ring buffer overflows. Each ends with every event exactly once
+// and the stream open again. The relay is PushStream + FileInbox behind the fault proxy; the server is in process
+// so the test can see its per-connection drop counter.
 import { describe, expect, it } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../relay/reference-server/server.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';

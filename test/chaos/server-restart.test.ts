@@ -1,6 +1,6 @@
-// DESIGN.md journey 6, the server side: the push server is SIGKILLed and restarted with its data dir several
-// times during a burst. The relay (startRelay, in process, as the daemon composes it) must end with every event
-// the server logged exactly once, and its upstream back to `open`.
+// DESIGN.md 'Who uses it' 6 (Bad network, sleep, restarts), the server side: the push server is SIGKILLed and
+// restarted with its data dir several times during a burst. The relay (startRelay, in process, as the daemon
+// composes it) must end with every event the server logged exactly once, and its upstream back to `open`.
 import { describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '../../relay/core/relay.js';
 import type { PushState } from '../../relay/upstream/push-stream.js';

@@ -1,5 +1,5 @@
-// Journey 4: over SSH, no display, no D-Bus. The real daemon (demo mode) skips OS notifications with ONE
-// clear line and keeps doing its job.
+// DESIGN.md 'Who uses it' 4 (Headless box): over SSH, no display, no D-Bus. The real daemon (demo mode) skips OS
+// notifications with ONE clear line and keeps doing its job.
 import { expect, it } from 'vitest';
 import type { NotificationStatus } from '../../../relay/notify/service.js';
 import { startCli } from '../../helpers/cli.js';

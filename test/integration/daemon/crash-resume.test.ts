@@ -1,5 +1,5 @@
-// DESIGN.md journey 6: the relay is killed mid-burst; on restart it resumes from its last durable event id.
-// Nothing lost, nothing twice.
+// DESIGN.md 'Who uses it' 6 (Bad network, sleep, restarts): the relay is killed mid-burst; on restart it resumes
+// from its last durable event id. Nothing lost, nothing twice.
 import { describe, expect, it } from 'vitest';
 import { startReferenceServer } from '../../../relay/reference-server/server.js';
 import { startCli, type CliProcess } from '../../helpers/cli.js';

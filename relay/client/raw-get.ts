@@ -1,7 +1,7 @@
 // One HTTP/1.1 request over node:net, for the short Claude Code hooks (stop, session-start, prompt-submit) only.
 //
 // Why not node:http (as the rest of the light client uses): these hooks run on every turn and must end within
-// 1.3× of `node -e 0` (issue 6; measured by test/bench/hooks.ts). Reading the hook JSON from a stdin pipe has
+// 1.3× of `node -e 0` (the hooks' bench goal, test/bench/hooks.ts). Reading the hook JSON from a stdin pipe has
 // already loaded node:net, but node:http adds seven internal modules (_http_agent, _http_client, _http_common,
 // _http_incoming, _http_outgoing, _http_server, the parser binding) plus an Agent and a ClientRequest for a
 // single request: about 5 ms on a ~55 ms floor, which put the relay-up and dead-port cases at 1.37–1.41×.

@@ -69,10 +69,11 @@ function judgeLock(lock: LockSnapshot, self: number): number | 'being-written' |
  * Takes `<home>/relay.lock` with O_EXCL. A lock left by a dead process (SIGKILL, crash) is taken over;
  * a live owner is named in the refusal.
  *
- * Races between starters (issue 6, "a second relay racing for the same home"): a lock that is still empty was
- * just created and is waited for, not taken; and a stale lock is removed only under `relay.lock.takeover`
- * (O_EXCL too), after checking it is still the same stale file. Without that, two starters that both judged the old
- * lock stale could each remove a lock — the second one removing the first one's fresh lock — and both run.
+ * Races between starters (DESIGN.md "Failure behaviour": a second relay on the same home refuses): a lock still
+ * empty was just created and is waited for, not taken; and a stale lock is removed only under
+ * `relay.lock.takeover` (O_EXCL too), after checking it is still the same stale file. Without that, two starters
+ * that both judged the old lock stale could each remove a lock — the second one removing the first one's fresh
+ * lock — and both run.
  */
 export function acquireInstanceLock(paths: HomePaths, pid = process.pid, trust: TrustIo = {}): InstanceLock {
   // What the relay creates in its home (settings through conf, the demo server's data, the inbox) must pass

@@ -1,5 +1,6 @@
-// `push-relay hook stop` (DESIGN.md journey 2, "Stop hook"): when the consumer has unacked events, block the
-// stop with a reason that lists them, so Claude reacts in the same session; else let Claude stop at once.
+// `push-relay hook stop` (DESIGN.md 'Who uses it' 2, Claude Code at a stop; Semantics "Stop hook"): when the
+// consumer has unacked events, block the stop with a reason that lists them, so Claude reacts in the same
+// session; else let Claude stop at once.
 //
 // The hook lists the pending events, acks exactly those, then prints them, so the same events never block
 // twice; if the ack cannot be confirmed it prints anyway (at least once: never lose an event to a late ack). A chain of blocks (each stop that follows a block has `stop_hook_active: true`) is capped well below

@@ -9,12 +9,12 @@
 //   3. every subscription that matched the event is muted → suppressed.subscription.
 //   4. paused (until a time; resumes by itself) → suppressed.paused.
 //   5. local quiet hours → suppressed.quiet_hours.
-//   6. bursts: the first event after `burst.windowMs` of silence shows AT ONCE (journey 1: a popup within a
-//      second; the bench holds it to ≤ 2× node-notifier's own floor). Events closer than that to the previous
-//      one are held until the burst settles (`settleMs` of silence, at most `maxHoldMs` after the first held
-//      one); then, if the whole burst has at most `maxIndividual` events they show one by one (each late by
-//      about `settleMs`, still under a second), otherwise ONE summary covers every held event. A burst of
-//      50 = the first popup + one "49 new events" summary. A short delay before every popup would give a
+//   6. bursts: the first event after `burst.windowMs` of silence shows AT ONCE (DESIGN.md 'Who uses it' 1: a
+//      popup within a second; the bench holds it to ≤ 2× node-notifier's own floor). Events closer than that to
+//      the previous one are held until the burst settles (`settleMs` of silence, at most `maxHoldMs` after the
+//      first held one); then, if the whole burst has at most `maxIndividual` events they show one by one (each
+//      late by about `settleMs`, still under a second), otherwise ONE summary covers every held event. A burst
+//      of 50 = the first popup + one "49 new events" summary. A short delay before every popup would give a
 //      single summary of all 50, but it would delay every lone event too, which is the common case.
 //   7. ceiling: at most `maxPerMinute` popups (single or summary) in any 60 s. A popup over the ceiling
 //      folds into a deferred summary shown when the oldest popup of the window leaves it.

@@ -22,7 +22,10 @@ const BurstSettingsSchema = z.object({
   windowMs: z.number().int().min(0).max(60_000).default(2000),
   /** A burst of up to this many events shows them one by one; a bigger one folds into a summary. */
   maxIndividual: z.number().int().min(1).max(100).default(3),
-  /** Held events are released after this much silence (below a second, so journey 1 holds for them too)… */
+  /**
+   * Held events are released after this much silence (below a second, so DESIGN.md 'Who uses it' 1, a popup
+   * within a second, holds for them too)…
+   */
   settleMs: z.number().int().min(0).max(10_000).default(600),
   /** …or at the latest this long after the first of them was held, however long the burst goes on. */
   maxHoldMs: z.number().int().min(0).max(60_000).default(2000),

@@ -1,8 +1,8 @@
 // emit → `Notify` seen on the D-Bus session bus (reference server → SSE → relay → durable inbox → policy →
 // node-notifier → notify-send → dunst), beside the floor measured in the same run and session: node-notifier's
-// own call → `Notify`, with the options the relay's adapter passes. Goal: p50 ≤ 2× the floor.
-// Samples alternate (floor, relay, floor, relay…) so machine noise hits both alike. Each relay sample is a
-// first event after a quiet gap — journey 1's popup — so the burst window is shortened to 100 ms (the default
+// own call → `Notify`, with the options the relay's adapter passes. Goal: p50 ≤ 2× the floor. Samples alternate
+// (floor, relay, floor, relay…) so machine noise hits both alike. Each relay sample is a first event after a
+// quiet gap — the popup of DESIGN.md 'Who uses it' 1 — so the burst window is shortened to 100 ms (the default
 // 2 s would need 2 s between samples) and the per-minute ceiling raised; everything else is the daemon's path.
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -2,14 +2,12 @@
 // the key changes). The push server restarts mid-stream with its key rotated: the old key now gets 401. The
 // relay must stop retrying, stay quiet while the world goes on, and on the new key resume from its durable
 // cursor with every event exactly once.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
 import { expectExactlyOnce, freePort, startRefServer, startRig, subscribe, waitForCount, waitForStatus } from './harness.js';
+import { useCleanups } from '../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanup = useCleanups({ ignoreErrors: true });
 
 const OLD_KEY = 'old-key-0123456789abcdef';
 const NEW_KEY = 'new-key-fedcba9876543210';
@@ -18,17 +16,17 @@ const TENANT = 't1';
 describe('chaos: 401 mid-stream and a key change', () => {
   it('the server rotates the key while the stream is open: unauthorized without retries, then setApiKey resumes', async () => {
     const data = await tempDir('chaos-auth-data-');
-    cleanups.push(data.cleanup);
+    cleanup.add(data.cleanup);
     const server = await startRefServer({ port: await freePort(), dataDir: data.path, tokens: { [OLD_KEY]: TENANT }, heartbeatMs: 200 });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
     await subscribe(server.url, OLD_KEY, 'chaos-auth');
     await subscribe(server.url, OLD_KEY, 'chaos-witness');
 
     const dirs = await Promise.all([tempDir('chaos-auth-a-'), tempDir('chaos-auth-b-')]);
-    for (const d of dirs) cleanups.push(d.cleanup);
+    for (const d of dirs) cleanup.add(d.cleanup);
     const source = { server: 'chaos:auth', tenant: TENANT };
     const rig = await startRig({ url: server.url, apiKey: OLD_KEY, clientId: 'chaos-auth', source, dir: dirs[0]!.path });
-    cleanups.push(() => rig.close());
+    cleanup.add(() => rig.close());
     await waitForStatus(rig.stream, (s) => s.state === 'open', 'open');
 
     const acked: number[] = [];
@@ -53,7 +51,7 @@ describe('chaos: 401 mid-stream and a key change', () => {
     // The world goes on without it: events are emitted with the new key, and a witness relay on the new key
     // receives them and twenty heartbeats (~4 s of server time). Meanwhile the refused relay tries nothing.
     const witness = await startRig({ url: server.url, apiKey: NEW_KEY, clientId: 'chaos-witness', source, dir: dirs[1]!.path });
-    cleanups.push(() => witness.close());
+    cleanup.add(() => witness.close());
     await waitForStatus(witness.stream, (s) => s.state === 'open', 'the witness open');
     await emit(NEW_KEY, 15);
     const framesNow = witness.stream.status().frames;

@@ -2,11 +2,12 @@
 // (Linux and macOS timers run on a monotonic clock that stops during sleep, so after a wake Date.now() has
 // leapt and the timers have not). The watchdog and backoff must neither fire spuriously, nor stall, nor storm;
 // status times follow the injected clock; and nothing is lost across it.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../relay/reference-server/server.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectExactlyOnce, jumpingClock, startRig, waitForCount, waitForStatus } from './harness.js';
+import { useCleanups } from '../helpers/cleanups.js';
 
 const KEY = 'clock-key';
 const TENANT = 't1';
@@ -14,25 +15,22 @@ const CLIENT = 'chaos-clock';
 const HOUR = 3_600_000;
 const BACKOFF = { baseMs: 50, capMs: 1000 };
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanup = useCleanups({ ignoreErrors: true });
 
 describe('chaos: clock jumps (sleep/wake)', () => {
   it('forward while open, forward across a dead network, backward while reconnecting', async () => {
     const server: ReferenceServer = await startReferenceServer({ tokens: { [KEY]: TENANT }, heartbeatMs: 100 });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
     server.store.subscribe(TENANT, { client_id: CLIENT, topic: ['custom.*'] });
     const proxy = await startFaultProxy({ target: { port: server.port } });
-    cleanups.push(() => proxy.close());
+    cleanup.add(() => proxy.close());
     const dir = await tempDir('chaos-clock-');
-    cleanups.push(dir.cleanup);
+    cleanup.add(dir.cleanup);
     const clock = jumpingClock();
     // The server beats every 100 ms; the relay's watchdog allows 2.5 × 600 ms, so a loaded machine does not
     // trip it in step 1, where "nothing happens" is the point.
     const rig = await startRig({ url: proxy.url, apiKey: KEY, clientId: CLIENT, source: { server: 'chaos:clock', tenant: TENANT }, dir: dir.path, heartbeatMs: 600, clock, backoff: BACKOFF });
-    cleanups.push(() => rig.close());
+    cleanup.add(() => rig.close());
     let last = 0;
     const emit = async (n: number) => {
       for (let i = 0; i < n; i++) last = (await server.emit(TENANT, { topic: 'custom.clock', payload: { i } })).event_id;

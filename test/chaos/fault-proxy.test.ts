@@ -1,14 +1,12 @@
 // The fault proxy itself (test/helpers/fault-proxy.ts): every mode does what the chaos scenarios rely on.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { useCleanups } from '../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 interface Echo {
   port: number;
@@ -29,7 +27,7 @@ async function target(options: { sink?: boolean } = {}): Promise<Echo> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => {
+  cleanup.add(() => {
     for (const s of sockets) s.destroy();
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
@@ -38,7 +36,7 @@ async function target(options: { sink?: boolean } = {}): Promise<Echo> {
 
 async function proxy(port: number): Promise<FaultProxy> {
   const p = await startFaultProxy({ target: { port } });
-  cleanups.push(() => p.close());
+  cleanup.add(() => p.close());
   return p;
 }
 
@@ -58,7 +56,7 @@ async function client(port: number): Promise<Client> {
   socket.on('data', (d: string) => (data += d));
   socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
   socket.on('close', () => (closed = true));
-  cleanups.push(() => socket.destroy());
+  cleanup.add(() => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('error', reject);

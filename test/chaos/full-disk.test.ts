@@ -1,25 +1,23 @@
-// The home dir on a full disk (issue 6): writes fail with ENOSPC for a while — halfway through a record, and
-// fsync too — then space returns. The stream must say so clearly (`inbox_write_failed`, state reconnecting),
-// back off instead of hammering the server, leave an inbox that reopens intact at any moment, and once space
-// is back store everything exactly once.
+// The home dir on a full disk (DESIGN.md "Failure behaviour": the inbox reopens intact): writes fail with ENOSPC
+// for a while — halfway through a record, and fsync too — then space returns. The stream must say so clearly
+// (`inbox_write_failed`, state reconnecting), back off instead of hammering the server, leave an inbox that
+// reopens intact at any moment, and once space is back store everything exactly once.
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileInbox } from '../../relay/inbox/file-inbox.js';
 import { nodeInboxFs, type InboxFs } from '../../relay/inbox/fs.js';
 import { startReferenceServer } from '../../relay/reference-server/server.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectExactlyOnce, startRig, waitForCount, waitForStatus } from './harness.js';
+import { useCleanups } from '../helpers/cleanups.js';
 
 const KEY = 'disk-key';
 const TENANT = 't1';
 const CLIENT = 'chaos-disk';
 const BACKOFF = { baseMs: 50, capMs: 800 };
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanup = useCleanups({ ignoreErrors: true });
 
 function enospc(call: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`ENOSPC: no space left on device, ${call}`), { code: 'ENOSPC', errno: -28, syscall: call });
@@ -69,14 +67,14 @@ async function reopenCopy(dir: string): Promise<{ ids: number[]; skipped: number
 describe('chaos: home dir on a full disk', () => {
   it('ENOSPC mid-burst: clear state, backoff, an intact inbox at every moment, recovery with nothing lost', async () => {
     const server = await startReferenceServer({ tokens: { [KEY]: TENANT }, heartbeatMs: 200 });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
     server.store.subscribe(TENANT, { client_id: CLIENT, topic: ['custom.*'] });
     const home = await tempDir('chaos-disk-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     const dir = join(home.path, 'inbox');
     const disk = fillableDisk();
     const rig = await startRig({ url: server.url, apiKey: KEY, clientId: CLIENT, source: { server: 'chaos:disk', tenant: TENANT }, dir, fs: disk, backoff: BACKOFF });
-    cleanups.push(() => rig.close());
+    cleanup.add(() => rig.close());
     let last = 0;
     const emit = async (n: number) => {
       for (let i = 0; i < n; i++) last = (await server.emit(TENANT, { topic: 'custom.disk', payload: { i, text: 'y'.repeat(200) } })).event_id;

@@ -1,7 +1,7 @@
-// Shared by the chaos scenarios (issue 6, "Fault injection"): a reference server as a child process that can be
-// SIGKILLed and restarted on the same port with its data dir, a PushStream + FileInbox rig whose clock, file
-// system, fetch and backoff are injectable, and the one assertion every scenario ends with: the inbox holds
-// every emitted event exactly once, in event order.
+// Shared by the chaos scenarios (DESIGN.md "Failure behaviour", each row a test): a reference server as a child
+// process that can be SIGKILLed and restarted on the same port with its data dir, a PushStream + FileInbox rig
+// whose clock, file system, fetch and backoff are injectable, and the one assertion every scenario ends with: the
+// inbox holds every emitted event exactly once, in event order.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';

@@ -1,27 +1,25 @@
-// Hook calls while the relay restarts (issue 6, local side; DESIGN.md journey 2: "With nothing pending, or the
-// relay down, the hook lets Claude stop at once (fail open, well under a second)"). `push-relay hook stop`,
-// `session-start` and `prompt-submit` run back to back while the daemon on their home is started, SIGKILLed
-// (relay.json left pointing at a dead port), SIGSTOPped (hung: accepts, never answers), SIGTERMed and started
-// again, with events arriving meanwhile.
-// Every call exits 0 by itself — never hangs — and prints nothing or one well-formed answer.
+// Hook calls while the relay restarts (DESIGN.md 'Who uses it' 2, Claude Code at a stop: "With nothing pending,
+// or the relay down, the hook lets Claude stop at once (fail open, well under a second)"). `push-relay hook
+// stop`, `session-start` and `prompt-submit` run back to back while the daemon on their home is started,
+// SIGKILLed (relay.json left pointing at a dead port), SIGSTOPped (hung: accepts, never answers), SIGTERMed and
+// started again, with events arriving meanwhile. Every call exits 0 by itself — never hangs — and prints nothing
+// or one well-formed answer.
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startReferenceServer } from '../../relay/reference-server/server.js';
 import { BIN, startCli, type CliProcess } from '../helpers/cli.js';
 import { relayApi, type RelayApi } from '../helpers/relay-api.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { sleep } from './harness.js';
+import { useCleanups } from '../helpers/cleanups.js';
 
 const KEY = 'hooks-chaos-key';
 const TENANT = 't1';
 /** A hook still running after this is hung (its own deadline is ~1 s after process start). */
 const HANG_MS = 15_000;
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanup = useCleanups({ ignoreErrors: true });
 
 interface HookRun {
   hook: string;
@@ -57,16 +55,16 @@ function runHook(hook: string, home: string, input: object): Promise<HookRun> {
 describe('chaos: hooks while the relay restarts', () => {
   it('every hook call exits 0 on its own, with nothing or one well-formed answer', async () => {
     const server = await startReferenceServer({ tokens: { [KEY]: TENANT } });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
     const home = await tempDir('chaos-hooks-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
 
     let daemon: CliProcess | undefined;
     let daemonApi: RelayApi | undefined;
     const startDaemon = async () => {
       daemon = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', 'hooks-chaos', '--quiet'], { PUSH_RELAY_API_KEY: KEY });
       const p = daemon;
-      cleanups.push(() => p.kill('SIGKILL'));
+      cleanup.add(() => p.kill('SIGKILL'));
       daemonApi = relayApi(await p.line('listening', 60_000), home.path);
       return daemonApi;
     };

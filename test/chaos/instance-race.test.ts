@@ -1,22 +1,20 @@
-// A second relay racing for the same home (issue 6, DESIGN.md "second relay started on the same home → refuses
-// with a clear message naming the running pid"): started at the same moment, on a fresh home and on a home a
-// SIGKILLed relay left its lock in. Exactly one wins; the other exits 1 naming the winner's pid.
+// A second relay racing for the same home (DESIGN.md "Failure behaviour": "second relay started on the same home
+// → refuses with a clear message naming the running pid"): started at the same moment, on a fresh home and on a
+// home a SIGKILLed relay left its lock in. Exactly one wins; the other exits 1 naming the winner's pid.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { homePaths } from '../../relay/config/home.js';
 import { acquireInstanceLock, InstanceLockedError } from '../../relay/config/instance.js';
 import { startReferenceServer } from '../../relay/reference-server/server.js';
 import { BIN, startCli, type CliProcess } from '../helpers/cli.js';
 import { deadPid } from '../helpers/dead-pid.js';
 import { tempDir } from '../helpers/tmp.js';
+import { useCleanups } from '../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanup = useCleanups({ ignoreErrors: true });
 
 const INSTANCE_JS = pathToFileURL(join(BIN, '..', '..', 'dist', 'relay', 'config', 'instance.js')).href;
 const HOME_JS = pathToFileURL(join(BIN, '..', '..', 'dist', 'relay', 'config', 'home.js')).href;
@@ -61,14 +59,14 @@ async function raceForLock(home: string, n: number): Promise<string[]> {
 describe('chaos: two relays racing for one home', () => {
   it.each(['a fresh home', 'a home with a SIGKILLed relay’s lock'])('daemons started at once on %s: one wins, the other names its pid', async (kind) => {
     const server = await startReferenceServer({ tokens: { key: 't1' } });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
     const home = await tempDir('chaos-race-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     if (kind !== 'a fresh home') writeFileSync(homePaths(home.path).lock, String(await deadPid()));
 
     const start = (): CliProcess => {
       const p = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', 'racer', '--quiet'], { PUSH_RELAY_API_KEY: 'key' });
-      cleanups.push(() => p.kill('SIGKILL'));
+      cleanup.add(() => p.kill('SIGKILL'));
       return p;
     };
     const racers = [start(), start()];
@@ -93,7 +91,7 @@ describe('chaos: two relays racing for one home', () => {
 
   it('the lock alone, three starters at the same instant, thirty rounds (half over a stale lock): exactly one wins each time', async () => {
     const home = await tempDir('chaos-race-lock-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     for (let round = 0; round < 30; round++) {
       const dir = join(home.path, `r${round}`);
       if (round % 2 === 1) {
@@ -110,7 +108,7 @@ describe('chaos: two relays racing for one home', () => {
 
   it('a lock just created and not yet written (its owner between open and write) is waited for, not taken', async () => {
     const home = await tempDir('chaos-race-empty-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     const paths = homePaths(home.path);
     // The owner: creates the lock, is "preempted" for 400 ms, then writes its pid and holds the lock.
     const owner = spawn(process.execPath, [
@@ -119,7 +117,7 @@ describe('chaos: two relays racing for one home', () => {
        setTimeout(() => { fs.writeSync(fd, String(process.pid)); fs.closeSync(fd); process.stdout.write('written\\n'); }, 400);
        setTimeout(() => {}, 20000);`,
     ]);
-    cleanups.push(async () => void owner.kill('SIGKILL'));
+    cleanup.add(async () => void owner.kill('SIGKILL'));
     await new Promise<void>((resolve) => owner.stdout.on('data', (d: Buffer) => d.toString().includes('created') && resolve()));
     let error: unknown;
     try {

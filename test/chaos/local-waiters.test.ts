@@ -1,7 +1,7 @@
-// Local side (issue 6): 200 concurrent `wait_for_event` callers on the relay's MCP endpoint (/mcp), leaving at
-// random — cancelled, their session deleted, their connection dropped, timed out, or released by an event —
-// plus /v1/wait long-polls aborted mid-wait. No waiter may leak: inbox.stats().waiters returns to 0, and the
-// relay still serves a fresh caller.
+// Local waiters under churn (DESIGN.md 'Who uses it' 3, Agent waiting on purpose): 200 concurrent
+// `wait_for_event` callers on the relay's MCP endpoint (/mcp), leaving at random — cancelled, their session
+// deleted, their connection dropped, timed out, or released by an event — plus /v1/wait long-polls aborted
+// mid-wait. No waiter may leak: inbox.stats().waiters returns to 0, and the relay still serves a fresh caller.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,14 +1,15 @@
-// The network between relay and push server misbehaves (DESIGN.md "Failure behaviour", journey 6): a stalled
-// stream that sends nothing, a half-open upstream that accepts and never answers, resets and cuts mid-burst,
-// and a trickle so slow the server's ring buffer overflows. Each ends with every event exactly once and the
-// stream open again. The relay is PushStream + FileInbox behind the fault proxy; the server is in process so
-// the test can see its per-connection drop counter.
-import { afterEach, describe, expect, it } from 'vitest';
+// The network between relay and push server misbehaves (DESIGN.md "Failure behaviour", 'Who uses it' 6): a
+// stalled stream that sends nothing, a half-open upstream that accepts and never answers, resets and cuts
+// mid-burst, and a trickle so slow the server's ring buffer overflows. Each ends with every event exactly once
+// and the stream open again. The relay is PushStream + FileInbox behind the fault proxy; the server is in process
+// so the test can see its per-connection drop counter.
+import { describe, expect, it } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../relay/reference-server/server.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { expectExactlyOnce, startRig, waitForCount, waitForStatus, type Rig } from './harness.js';
+import { useCleanups } from '../helpers/cleanups.js';
 
 const KEY = 'chaos-key';
 const TENANT = 't1';
@@ -16,21 +17,18 @@ const CLIENT = 'chaos-net';
 const SOURCE = { server: 'chaos:reference', tenant: TENANT };
 const BACKOFF = { baseMs: 50, capMs: 1000 };
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanup = useCleanups({ ignoreErrors: true });
 
 async function world(options: { bufferCapacity?: number; heartbeatMs?: number; rigHeartbeatMs?: number } = {}) {
   const server: ReferenceServer = await startReferenceServer({ tokens: { [KEY]: TENANT }, heartbeatMs: options.heartbeatMs ?? 200, bufferCapacity: options.bufferCapacity });
-  cleanups.push(() => server.close());
+  cleanup.add(() => server.close());
   server.store.subscribe(TENANT, { client_id: CLIENT, topic: ['custom.*'] });
   const proxy: FaultProxy = await startFaultProxy({ target: { port: server.port } });
-  cleanups.push(() => proxy.close());
+  cleanup.add(() => proxy.close());
   const dir = await tempDir('chaos-net-');
-  cleanups.push(dir.cleanup);
+  cleanup.add(dir.cleanup);
   const rig: Rig = await startRig({ url: proxy.url, apiKey: KEY, clientId: CLIENT, source: SOURCE, dir: dir.path, heartbeatMs: options.rigHeartbeatMs ?? 200, backoff: BACKOFF });
-  cleanups.push(() => rig.close());
+  cleanup.add(() => rig.close());
   await waitForStatus(rig.stream, (s) => s.state === 'open', 'open');
   let emitted = 0;
   const emit = async (n: number, payload: (i: number) => Record<string, unknown> = (i) => ({ i })) => {

@@ -4,21 +4,19 @@
 // damage took from the tail, ending with every event exactly once.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { homePaths } from '../../relay/config/home.js';
 import { startRelay, type RunningRelay } from '../../relay/core/relay.js';
 import { startReferenceServer, type ReferenceServer } from '../../relay/reference-server/server.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { expectExactlyOnce } from './harness.js';
+import { useCleanups } from '../helpers/cleanups.js';
 
 const KEY = 'tail-key';
 const TENANT = 't1';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanup = useCleanups({ ignoreErrors: true });
 
 function relayIn(home: string, server: ReferenceServer): Promise<RunningRelay> {
   return startRelay({ home, server: server.url, apiKey: KEY, clientId: 'chaos-tail', localPort: 0, env: {}, notify: false, mcp: false, heartbeatMs: 200 });
@@ -105,12 +103,12 @@ const DAMAGES: Damage[] = [
 describe('chaos: a damaged segment between two relay runs', () => {
   it.each(DAMAGES)('$name', async (damage) => {
     const server = await startReferenceServer({ tokens: { [KEY]: TENANT }, heartbeatMs: 200 });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
     const home = await tempDir('chaos-tail-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
 
     const first = await relayIn(home.path, server);
-    cleanups.push(() => first.close());
+    cleanup.add(() => first.close());
     await first.core.control.subscribe({ topic: ['custom.*'] });
     await waitFor(() => first.core.status().upstream.state === 'open', { timeoutMs: 30_000, what: 'first run open' });
     for (let i = 0; i < 30; i++) await server.emit(TENANT, { topic: 'custom.tail', payload: { i } });
@@ -122,7 +120,7 @@ describe('chaos: a damaged segment between two relay runs', () => {
     writeFileSync(file, damage.edit(before));
 
     const second = await relayIn(home.path, server);
-    cleanups.push(() => second.close());
+    cleanup.add(() => second.close());
     expect(second.core.inbox.stats().skippedOnOpen).toBeGreaterThanOrEqual(damage.skipped);
     await waitFor(() => second.core.status().upstream.state === 'open', { timeoutMs: 30_000, what: 'second run open' });
     for (let i = 0; i < 5; i++) await server.emit(TENANT, { topic: 'custom.tail', payload: { after: i } });
@@ -138,7 +136,7 @@ describe('chaos: a damaged segment between two relay runs', () => {
     // The repaired file reopens clean: the damage was cut (tail) for good, nothing new is skipped.
     await second.close();
     const third = await relayIn(home.path, server);
-    cleanups.push(() => third.close());
+    cleanup.add(() => third.close());
     expect(ids(third)).toEqual(expected);
     if (damage.expected === all) expect(third.core.inbox.stats().skippedOnOpen).toBe(0);
     await third.close();

@@ -1,17 +1,15 @@
-// DESIGN.md journey 6, the server side: the push server is SIGKILLed and restarted with its data dir several
-// times during a burst. The relay (startRelay, in process, as the daemon composes it) must end with every event
-// the server logged exactly once, and its upstream back to `open`.
-import { afterEach, describe, expect, it } from 'vitest';
+// DESIGN.md 'Who uses it' 6 (Bad network, sleep, restarts), the server side: the push server is SIGKILLed and
+// restarted with its data dir several times during a burst. The relay (startRelay, in process, as the daemon
+// composes it) must end with every event the server logged exactly once, and its upstream back to `open`.
+import { describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '../../relay/core/relay.js';
 import type { PushState } from '../../relay/upstream/push-stream.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { expectExactlyOnce, freePort, sleep, startRefServer, type RefServer } from './harness.js';
+import { useCleanups } from '../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanup = useCleanups({ ignoreErrors: true });
 
 const KEY = 'key';
 const TENANT = 't1';
@@ -19,11 +17,11 @@ const TENANT = 't1';
 describe('chaos: push server SIGKILL + restart during a burst', () => {
   it('three kills mid-burst: every logged event exactly once, upstream open again', async () => {
     const data = await tempDir('chaos-ref-data-');
-    cleanups.push(data.cleanup);
+    cleanup.add(data.cleanup);
     const home = await tempDir('chaos-relay-home-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     const server: RefServer = await startRefServer({ port: await freePort(), dataDir: data.path, tokens: { [KEY]: TENANT }, heartbeatMs: 200 });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
 
     const relay: RunningRelay = await startRelay({
       home: home.path,
@@ -36,7 +34,7 @@ describe('chaos: push server SIGKILL + restart during a burst', () => {
       mcp: false,
       heartbeatMs: 200,
     });
-    cleanups.push(() => relay.close());
+    cleanup.add(() => relay.close());
     const states: PushState[] = [];
     relay.core.onStatus((s) => {
       if (states.at(-1) !== s.upstream.state) states.push(s.upstream.state);

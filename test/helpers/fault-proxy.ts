@@ -1,5 +1,6 @@
-// A TCP proxy on 127.0.0.1:0 in front of a target, with faults on command (issue 6, "Fault injection"): the
-// network between the relay and its push server, made to misbehave the ways real networks do.
+// A TCP proxy on 127.0.0.1:0 in front of a target, with faults on command (for the chaos tests of DESIGN.md
+// "Failure behaviour"): the network between the relay and its push server, made to misbehave the ways real
+// networks do.
 //
 //   pass()          forward both ways (the default); held connections are connected now, stalled ones resume
 //   stall()         stop forwarding both ways, on open and new connections (a dead path: nothing, not even FIN)

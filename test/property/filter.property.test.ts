@@ -1,6 +1,7 @@
-// The filter grammar under hostile input (issue 6): compileFilter returns a filter or throws FilterError —
-// nothing else, ever; a compiled filter's matches() is deterministic and never throws for any event; and no
-// filter ever matches through a prototype (inherited fields are invisible, Object.prototype is never written).
+// The filter grammar under hostile input (the filter dict of seed 000, Pact "MCP push subscriptions", written by
+// agents and users): compileFilter returns a filter or throws FilterError — nothing else, ever; a compiled
+// filter's matches() is deterministic and never throws for any event; and no filter ever matches through a
+// prototype (inherited fields are invisible, Object.prototype is never written).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileFilter, FilterError, FilterSchema, type CompiledFilter, type FilterableEvent } from '../../relay/protocol/filter.js';

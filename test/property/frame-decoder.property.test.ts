@@ -1,6 +1,7 @@
-// Hostile input to the push-channel codec (issue 6, "Hostile input"): decodeFrame and the frame schemas take
-// whatever a server or the network sends. They never throw, classify everything they refuse as one of the
-// malformed kinds, keep their log detail short and printable, and never let a payload touch Object.prototype.
+// Hostile input to the push-channel codec (DESIGN.md "Failure behaviour": malformed frame → skip, count, log):
+// decodeFrame and the frame schemas take whatever a server or the network sends. They never throw, classify
+// everything they refuse as one of the malformed kinds, keep their log detail short and printable, and never let
+// a payload touch Object.prototype.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { METHOD, PushEventSchema, PushFrameSchema } from '../../relay/protocol/frames.js';

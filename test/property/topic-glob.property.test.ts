@@ -1,7 +1,7 @@
-// Topic globs under random and adversarial input (issue 6): compileTopicGlob agrees with a reference — a
-// port of CPython's fnmatch.translate (the module follows `fnmatch.fnmatchcase`), run as a RegExp on short
-// inputs where backtracking is harmless — and stays linear in the topic on patterns that make a
-// backtracking regex explode.
+// Topic globs under random and adversarial input (the fnmatch globs of seed 000, Pact "MCP push subscriptions",
+// written by agents and users): compileTopicGlob agrees with a reference — a port of CPython's fnmatch.translate
+// (the module follows `fnmatch.fnmatchcase`), run as a RegExp on short inputs where backtracking is harmless —
+// and stays linear in the topic on patterns that make a backtracking regex explode.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileTopicGlob, TopicPatternSchema } from '../../relay/protocol/topic-glob.js';

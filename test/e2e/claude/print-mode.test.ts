@@ -1,5 +1,5 @@
 // The real `claude -p` with what `push-relay install claude-code` wrote, against a real relay and a scripted
-// model (DESIGN.md journeys 2 and 3). Each case asserts on the request bodies the model was sent.
+// model (DESIGN.md 'Who uses it' 2 and 3). Each case asserts on the request bodies the model was sent.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lastToolResults, messagesText, requestText, type MessagesRequest } from '../../helpers/model-server.js';
 import { setupClaude, withModel, type ClaudeSetup } from './setup.js';

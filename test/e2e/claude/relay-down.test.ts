@@ -1,7 +1,7 @@
-// Journey 2's fail-open half with the real `claude -p`: with the relay never started, killed (a stale
-// relay.json naming a dead port) or hung (accepting connections, never answering), Claude ends normally —
-// one model request, its answer printed, exit 0 — and the hooks answered nothing. Durations are logged for
-// the report (timing goals live in the bench, not here).
+// The fail-open half of DESIGN.md 'Who uses it' 2 (Claude Code at a stop), with the real `claude -p`: with the
+// relay never started, killed (a stale relay.json naming a dead port) or hung (accepting connections, never
+// answering), Claude ends normally — one model request, its answer printed, exit 0 — and the hooks answered
+// nothing. Durations are logged for the report (timing goals live in the bench, not here).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';

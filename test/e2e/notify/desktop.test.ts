@@ -4,7 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationStatus } from '../../../relay/notify/service.js';
 import { startReferenceServer, type ReferenceServer } from '../../../relay/reference-server/server.js';
 import { startCli, type CliProcess } from '../../helpers/cli.js';
@@ -12,6 +12,7 @@ import { startDesktopSession, type DesktopSession, type NotifyCall } from '../..
 import { relayApi, type RelayApi } from '../../helpers/relay-api.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const KEY = 'desktop-key-0123456789';
 const TENANT = 'tenant-desktop';
@@ -20,7 +21,7 @@ const COMPILED = fileURLToPath(new URL('../../../dist/relay/cli/main.js', import
 
 let session: DesktopSession;
 let server: ReferenceServer;
-const cleanups: (() => Promise<unknown>)[] = [];
+const cleanup = useCleanups();
 
 beforeAll(async () => {
   if (!existsSync(COMPILED)) throw new Error('the daemon is not built: run `npx tsc -p tsconfig.build.json` (npm test does) first');
@@ -31,9 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await session?.close();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 interface Daemon {
@@ -47,7 +45,7 @@ interface Daemon {
 /** A daemon on a fresh home (own inbox, own policy), with the desktop session's DISPLAY and bus. */
 async function daemon(notifications?: Record<string, unknown>, env: NodeJS.ProcessEnv = session.env): Promise<Daemon> {
   const home = await tempDir('desktop-home-');
-  cleanups.push(home.cleanup);
+  cleanup.add(home.cleanup);
   if (notifications) writeFileSync(join(home.path, 'settings.json'), JSON.stringify({ notifications }));
   const from = session.calls.length;
   const p = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', CLIENT], {
@@ -56,7 +54,7 @@ async function daemon(notifications?: Record<string, unknown>, env: NodeJS.Proce
     PUSH_RELAY_API_KEY: KEY,
     ...env,
   });
-  cleanups.push(() => p.kill('SIGKILL'));
+  cleanup.add(() => p.kill('SIGKILL'));
   const api = relayApi(await p.line('listening'), home.path);
   await waitFor(async () => (await api.get<{ upstream: { state: string } }>('/v1/status')).upstream.state === 'open', { what: 'upstream open' });
   const d: Daemon = {
@@ -127,16 +125,16 @@ describe('desktop notifications on D-Bus (Xvfb + dunst)', () => {
 describe('no notification service', () => {
   it('a session bus without a notification daemon → one clear line, the relay keeps running', async () => {
     const bare = await startDesktopSession({ notificationDaemon: false });
-    cleanups.push(() => bare.close());
+    cleanup.add(() => bare.close());
     const home = await tempDir('desktop-home-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     const p = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', CLIENT], {
       PUSH_RELAY_HOME: '',
       PUSH_RELAY_SERVER: '',
       PUSH_RELAY_API_KEY: KEY,
       ...bare.env,
     });
-    cleanups.push(() => p.kill('SIGKILL'));
+    cleanup.add(() => p.kill('SIGKILL'));
     const api = relayApi(await p.line('listening'), home.path);
     await waitFor(() => p.stderr().includes('OS notifications are off'), { what: 'the off line' });
     await server.emit(TENANT, { topic: 'deal.won', payload: { name: 'Unseen' } });

@@ -1,20 +1,18 @@
-// Journey 4: over SSH, no display, no D-Bus. The real daemon (demo mode) skips OS notifications with ONE
-// clear line and keeps doing its job.
-import { afterEach, expect, it } from 'vitest';
+// DESIGN.md 'Who uses it' 4 (Headless box): over SSH, no display, no D-Bus. The real daemon (demo mode) skips OS
+// notifications with ONE clear line and keeps doing its job.
+import { expect, it } from 'vitest';
 import type { NotificationStatus } from '../../../relay/notify/service.js';
 import { startCli } from '../../helpers/cli.js';
 import { allEvents, relayApi } from '../../helpers/relay-api.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 it('headless daemon: one "OS notifications are off" line, events still reach the inbox', async () => {
   const home = await tempDir('headless-home-');
-  cleanups.push(home.cleanup);
+  cleanup.add(home.cleanup);
   const p = startCli(['daemon', '--home', home.path, '--local-port', '0', '--demo', '--demo-interval-ms', '20'], {
     PUSH_RELAY_HOME: '',
     DBUS_SESSION_BUS_ADDRESS: '',
@@ -22,7 +20,7 @@ it('headless daemon: one "OS notifications are off" line, events still reach the
     WAYLAND_DISPLAY: '',
     XDG_RUNTIME_DIR: '',
   });
-  cleanups.push(() => p.kill('SIGKILL'));
+  cleanup.add(() => p.kill('SIGKILL'));
   const api = relayApi(await p.line('listening'), home.path);
   await waitFor(async () => (await allEvents(api)).length >= 10, { what: 'demo events in the inbox' });
   const status = await waitFor(async () => {

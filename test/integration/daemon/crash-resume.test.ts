@@ -1,26 +1,24 @@
-// DESIGN.md journey 6: the relay is killed mid-burst; on restart it resumes from its last durable event id.
-// Nothing lost, nothing twice.
-import { afterEach, describe, expect, it } from 'vitest';
+// DESIGN.md 'Who uses it' 6 (Bad network, sleep, restarts): the relay is killed mid-burst; on restart it resumes
+// from its last durable event id. Nothing lost, nothing twice.
+import { describe, expect, it } from 'vitest';
 import { startReferenceServer } from '../../../relay/reference-server/server.js';
 import { startCli, type CliProcess } from '../../helpers/cli.js';
 import { allEvents, relayApi } from '../../helpers/relay-api.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 describe('relay SIGKILL during a burst', () => {
   it('restarts with every emitted event exactly once', async () => {
     const server = await startReferenceServer({ tokens: { key: 't1' } });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
     const home = await tempDir('relay-crash-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     const start = (): CliProcess => {
       const p = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', 'crashy'], { PUSH_RELAY_API_KEY: 'key' });
-      cleanups.push(() => p.kill('SIGKILL'));
+      cleanup.add(() => p.kill('SIGKILL'));
       return p;
     };
     const first = start();
@@ -58,13 +56,13 @@ describe('relay SIGKILL during a burst', () => {
 
   it('a relay stopped before any event arrived still gets what was emitted while it was down', async () => {
     const server = await startReferenceServer({ tokens: { key: 't1' } });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
     const home = await tempDir('relay-first-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     await server.emit('t1', { topic: 'deal.won', payload: { before: 'the relay ever connected' } });
     const start = (): CliProcess => {
       const p = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', 'early'], { PUSH_RELAY_API_KEY: 'key' });
-      cleanups.push(() => p.kill('SIGKILL'));
+      cleanup.add(() => p.kill('SIGKILL'));
       return p;
     };
     const first = start();

@@ -1,25 +1,23 @@
 import { statSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliProcess } from '../../helpers/cli.js';
 import { allEvents, relayApi } from '../../helpers/relay-api.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 async function home(): Promise<string> {
   const dir = await tempDir('relay-home-');
-  cleanups.push(dir.cleanup);
+  cleanup.add(dir.cleanup);
   return dir.path;
 }
 
 function daemon(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
   const p = startCli(['daemon', '--local-port', '0', ...args], { PUSH_RELAY_HOME: '', ...env });
-  cleanups.push(() => p.kill('SIGKILL'));
+  cleanup.add(() => p.kill('SIGKILL'));
   return p;
 }
 

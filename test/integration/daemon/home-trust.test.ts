@@ -5,19 +5,17 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { runHook } from '../hooks/run.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 async function dir(prefix: string): Promise<string> {
   const d = await tempDir(prefix);
-  cleanups.push(d.cleanup);
+  cleanup.add(d.cleanup);
   return d.path;
 }
 
@@ -25,7 +23,7 @@ async function dir(prefix: string): Promise<string> {
 async function daemon(home: string): Promise<{ code: number | null; stderr: string }> {
   const p = startCli(['daemon', '--home', home, '--demo', '--local-port', '0'], { PUSH_RELAY_HOME: '' });
   p.child.stdin.end();
-  cleanups.push(() => p.kill('SIGKILL'));
+  cleanup.add(() => p.kill('SIGKILL'));
   const { code } = await p.exited;
   return { code, stderr: p.stderr() };
 }
@@ -85,7 +83,7 @@ describe('an untrusted home', () => {
       res.end(JSON.stringify({ events: [{ event_id: 1, topic: 'evil.instructions', occurred_at: new Date().toISOString(), payload: {} }], pending: 1 }));
     });
     await new Promise<void>((resolve) => planted.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => planted.close(resolve)));
+    cleanup.add(() => new Promise((resolve) => planted.close(resolve)));
     const home = await dir('trust-home-');
     const url = `http://127.0.0.1:${(planted.address() as AddressInfo).port}`;
     writeFileSync(join(home, 'relay.json'), JSON.stringify({ pid: process.pid, url, version: '0' }));

@@ -1,28 +1,26 @@
 // DESIGN.md failure table: 401/403 → state `unauthorized`, no reconnect storm; resumes when the key changes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startReferenceServer } from '../../../relay/reference-server/server.js';
 import { startCli } from '../../helpers/cli.js';
 import { allEvents, relayApi } from '../../helpers/relay-api.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 describe('a rejected API key', () => {
   it('stops at unauthorized without retrying, and a new key from the settings page is used at once', async () => {
     const server = await startReferenceServer({ tokens: { 'good-key-123': 't1' } });
-    cleanups.push(() => server.close());
+    cleanup.add(() => server.close());
     server.store.subscribe('t1', { client_id: 'keyed', topic: ['deal.*'] });
     const home = await tempDir('relay-key-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     writeFileSync(join(home.path, 'settings.json'), JSON.stringify({ server: server.url, apiKey: 'revoked-key-456', clientId: 'keyed' }));
     const relay = startCli(['daemon', '--home', home.path, '--local-port', '0'], { PUSH_RELAY_API_KEY: '' });
-    cleanups.push(() => relay.kill('SIGKILL'));
+    cleanup.add(() => relay.kill('SIGKILL'));
     const api = relayApi(await relay.line('listening'), home.path);
     type Status = { upstream: { state: string; attempts: number; lastError: { code: string } | null } };
     const stuck = await waitFor(async () => {

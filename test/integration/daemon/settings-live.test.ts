@@ -2,18 +2,16 @@
 // or mode reconnects at once, with no restart; and a daemon that wrote settings still shuts down cleanly.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { homePaths } from '../../../relay/config/home.js';
 import { startReferenceServer, type ReferenceServer } from '../../../relay/reference-server/server.js';
 import { startCli, type CliProcess } from '../../helpers/cli.js';
 import { allEvents, relayApi, type RelayApi } from '../../helpers/relay-api.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 type Status = { pid: number; mode: string; server: string; client_id: string; upstream: { state: string; source: { server: string } } };
 const CLEAN_ENV = { PUSH_RELAY_API_KEY: '', PUSH_RELAY_SERVER: '', PUSH_RELAY_HOME: '' };
@@ -21,16 +19,16 @@ const WAIT = { timeoutMs: 30_000, intervalMs: 25 };
 
 async function referenceServer(tokens: Record<string, string>): Promise<ReferenceServer> {
   const server = await startReferenceServer({ tokens, heartbeatMs: 1000 });
-  cleanups.push(() => server.close());
+  cleanup.add(() => server.close());
   return server;
 }
 
 async function daemon(settings?: Record<string, unknown>, args: string[] = []): Promise<{ relay: CliProcess; api: RelayApi; home: string }> {
   const home = await tempDir('relay-settings-live-');
-  cleanups.push(home.cleanup);
+  cleanup.add(home.cleanup);
   if (settings) writeFileSync(join(home.path, 'settings.json'), JSON.stringify(settings));
   const relay = startCli(['daemon', '--home', home.path, '--local-port', '0', '--heartbeat-ms', '1000', ...args], CLEAN_ENV);
-  cleanups.push(() => relay.kill('SIGKILL'));
+  cleanup.add(() => relay.kill('SIGKILL'));
   const api = relayApi(await relay.line('listening', 30_000), home.path);
   return { relay, api, home: home.path };
 }

@@ -1,6 +1,7 @@
-// Hooks fail open (DESIGN.md journey 2): no relay.json, a relay.json naming a dead port, a relay that accepts
-// and never answers, a relay that answers errors or garbage → exit 0 with no output. The hung case would hang
-// forever without the hook's own deadline; runHook kills a hook after 15 s and the test then fails.
+// Hooks fail open (DESIGN.md 'Who uses it' 2, Claude Code at a stop): no relay.json, a relay.json naming a dead
+// port, a relay that accepts and never answers, a relay that answers errors or garbage → exit 0 with no output.
+// The hung case would hang forever without the hook's own deadline; runHook kills a hook after 15 s and the test
+// then fails.
 import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';

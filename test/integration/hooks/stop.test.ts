@@ -1,6 +1,6 @@
-// `push-relay hook stop` against a real relay (DESIGN.md journey 2 and "Stop hook"): blocks with the pending
-// events and acks them, never blocks twice for the same events, stays within ~4 KB, marks payload text as
-// untrusted, and caps chains of blocks.
+// `push-relay hook stop` against a real relay (DESIGN.md 'Who uses it' 2 and Semantics "Stop hook"): blocks with
+// the pending events and acks them, never blocks twice for the same events, stays within ~4 KB, marks payload
+// text as untrusted, and caps chains of blocks.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BEGIN_MARKER, END_MARKER } from '../../../relay/hooks/format.js';
 import { DEFAULT_CONSUMER } from '../../../relay/hooks/input.js';

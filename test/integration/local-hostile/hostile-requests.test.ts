@@ -1,4 +1,4 @@
-// The relay's loopback API under hostile requests (DESIGN.md "Security", issue 6 "Local HTTP"): no token or a
+// The relay's loopback API under hostile requests (DESIGN.md "Security" and "Local HTTP"): no token or a
 // wrong one (multi-byte ones included), foreign Origin and Host (DNS rebinding), oversize and invalid bodies,
 // path traversal on the UI's static routes. Every one is refused with a JSON error that leaks nothing (no
 // stack trace, no token, no key, no home path, no file outside the UI), and the relay keeps serving.

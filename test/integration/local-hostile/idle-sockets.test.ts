@@ -2,7 +2,7 @@
 // after connecting (shortened here; pinned by the first test, as the guard relies on it), and until then the
 // number of connections is capped by evicting silent ones first, so they cannot use up the descriptors the
 // relay needs to answer; requests that did arrive — long-polls included — are neither cut nor evicted.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';
 import { startLocalServer, type LocalServer } from '../../../relay/local/server.js';
 import { silentLogger } from '../../../relay/util/log.js';
@@ -10,12 +10,10 @@ import { incoming } from '../../contract/inbox.contract.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { fakeCore } from '../../helpers/fake-core.js';
 import { converse, rawRequest, type Conversation, type RawResponse } from './raw-http.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const TOKEN = 'b'.repeat(64);
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 async function serve(options: { headersMs: number; maxConnections?: number }): Promise<{ server: LocalServer; inbox: MemoryInbox }> {
   const inbox = new MemoryInbox();
@@ -28,8 +26,8 @@ async function serve(options: { headersMs: number; maxConnections?: number }): P
     timeouts: { headersMs: options.headersMs, requestMs: Math.max(30_000, options.headersMs), checkEveryMs: 100 },
     maxConnections: options.maxConnections,
   });
-  cleanups.push(() => inbox.close());
-  cleanups.push(() => server.close());
+  cleanup.add(() => inbox.close());
+  cleanup.add(() => server.close());
   return { server, inbox };
 }
 
@@ -42,7 +40,7 @@ async function idle(port: number, n: number): Promise<{ conversations: Conversat
     void c.done.then(() => closed++);
     conversations.push(c);
   }
-  cleanups.push(async () => conversations.forEach((c) => c.socket.destroy()));
+  cleanup.add(async () => conversations.forEach((c) => c.socket.destroy()));
   return { conversations, closed: () => closed };
 }
 

@@ -1,7 +1,7 @@
-// Slow-loris against the loopback server (issue 6, "Local HTTP"): headers dribbled a byte at a time, a body
-// that never finishes, many of them at once. The server closes each after its headers / request timeout
-// (shortened here through `timeouts`, so this takes seconds, not 30 s), keeps serving everyone else meanwhile,
-// and never applies those bounds to responses: a long-poll outlives the request timeout.
+// Slow-loris against the loopback server (DESIGN.md "Local HTTP" and "Security"): headers dribbled a byte at a
+// time, a body that never finishes, many of them at once. The server closes each after its headers / request
+// timeout (shortened here through `timeouts`, so this takes seconds, not 30 s), keeps serving everyone else
+// meanwhile, and never applies those bounds to responses: a long-poll outlives the request timeout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';
 import { startLocalServer, type LocalServer } from '../../../relay/local/server.js';

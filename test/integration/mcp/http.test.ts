@@ -1,5 +1,5 @@
 // The relay's `/mcp` endpoint at protocol level: the MCP SDK client against an in-process relay fed by a
-// reference push server whose emits the test controls (DESIGN.md "Local MCP tools", journey 3).
+// reference push server whose emits the test controls (DESIGN.md "Local MCP tools", 'Who uses it' 3).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../../../relay/core/relay.js';
 import { TOOL_NAMES } from '../../../relay/local/mcp/tools.js';

@@ -3,17 +3,15 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, Notification } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, startCli, type CliProcess } from '../../helpers/cli.js';
 import { relayApi, type RelayApi } from '../../helpers/relay-api.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { API_KEY, ChildStdioTransport, CLIENT_ID, startWorld, text, type WaitOut, type World } from './harness.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 interface Daemon {
   process: CliProcess;
@@ -54,7 +52,7 @@ async function spawnMcp(args: string[], env: Record<string, string> = {}): Promi
   const notifications: Notification[] = [];
   client.fallbackNotificationHandler = async (n) => void notifications.push(n);
   await client.connect(transport);
-  cleanups.push(() => client.close());
+  cleanup.add(() => client.close());
   return {
     client,
     transport,
@@ -125,7 +123,7 @@ describe('push-relay mcp against a running daemon', () => {
 
   it('closing stdin ends the process and the wait it had parked in the relay', async () => {
     const transport = new ChildStdioTransport(['mcp', '--home', home], { PUSH_RELAY_HOME: '' });
-    cleanups.push(() => transport.close());
+    cleanup.add(() => transport.close());
     const client = new Client({ name: 'stdin-close', version: '0' });
     await client.connect(transport);
     void client.callTool({ name: 'wait_for_event', arguments: { consumer: 'stdin-close', timeout_seconds: 600 } }).catch(() => undefined);
@@ -163,7 +161,7 @@ describe('push-relay mcp against a running daemon', () => {
 describe('push-relay mcp without a relay', () => {
   it('starts anyway, answers the actionable error, and works once a relay is up; the channel follows relay restarts', async () => {
     const world = await startWorld();
-    cleanups.push(() => world.close());
+    cleanup.add(() => world.close());
     const home = (await tempDir('relay-mcp-late-')).path;
     const mcp = await spawnMcp(['--home', home, '--channel', '--channel-retry-ms', '100']);
 
@@ -174,7 +172,7 @@ describe('push-relay mcp without a relay', () => {
     }
 
     let daemon = await startDaemon(world, home);
-    cleanups.push(() => daemon.process.kill('SIGKILL'));
+    cleanup.add(() => daemon.process.kill('SIGKILL'));
     expect((await mcp.call('relay_status')).structuredContent).toMatchObject({ state: 'open' });
     await waitFor(() => mcp.stderr().split('channel: connected').length - 1 >= 1, { timeoutMs: 20_000, what: 'the channel to find the relay' });
     const first = await world.emit('ticket.created', { priority: 'high' });
@@ -188,7 +186,7 @@ describe('push-relay mcp without a relay', () => {
     await waitFor(async () => (await daemon.waiters()) === 1, { what: 'the wait parked in the first relay' });
     await daemon.process.kill('SIGTERM');
     daemon = await startDaemon(world, home);
-    cleanups.push(() => daemon.process.kill('SIGKILL'));
+    cleanup.add(() => daemon.process.kill('SIGKILL'));
     const second = await world.emit('ticket.created', { priority: 'low' });
     await waitFor(() => mcp.notifications.some((n) => (n.params as { meta?: { event_id?: string } }).meta?.event_id === String(second.event_id)), {
       timeoutMs: 20_000,

@@ -1,21 +1,19 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startReferenceServer } from '../../../relay/reference-server/server.js';
 import { METHOD } from '../../../relay/protocol/frames.js';
 import { startCli, type CliProcess } from '../../helpers/cli.js';
 import { connectMcp } from '../../helpers/mcp-client.js';
 import { SseReader } from '../../helpers/sse-reader.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 async function dataDir(): Promise<string> {
   const dir = await tempDir('ref-data-');
-  cleanups.push(dir.cleanup);
+  cleanup.add(dir.cleanup);
   return dir.path;
 }
 
@@ -36,7 +34,7 @@ describe('--data-dir', () => {
     await first.close();
 
     const second = await startReferenceServer({ tokens: { tok: 't1' }, dataDir: dir });
-    cleanups.push(() => second.close());
+    cleanup.add(() => second.close());
     expect(second.store.head('t1')).toBe(2);
     const subs = second.store.listSubscriptions('t1', 'c1', true);
     expect(subs.find((s) => s.subscription_id === kept.subscription_id)).toMatchObject({ client_label: 'mine', events_delivered: 2, deleted_at: null });
@@ -45,7 +43,7 @@ describe('--data-dir', () => {
     expect(second.store.subscribe('t1', { client_id: 'c1', topic: ['deal.*'] }).row.subscription_id).toBe(kept.subscription_id);
     // Consent survives: the withdrawn subject is still not pushed.
     const replay = await SseReader.open(`${second.url}/mcp/push/sse?client_id=c1&cursor=0`, { authorization: 'Bearer tok' });
-    cleanups.push(async () => replay.close());
+    cleanup.add(async () => replay.close());
     await second.emit('t1', { topic: 'deal.won', payload: { n: 3 }, subject: 'ann@example.com' });
     await second.emit('t1', { topic: 'deal.won', payload: { n: 4 } });
     await replay.waitForCount(METHOD.event, 3);
@@ -60,7 +58,7 @@ describe('--data-dir', () => {
     await first.close();
     await appendFile(join(dir, 'journal.jsonl'), '{"k":"event","tenant":"t1","event":{"event_id":2,"to');
     const second = await startReferenceServer({ tokens: { tok: 't1' }, dataDir: dir });
-    cleanups.push(() => second.close());
+    cleanup.add(() => second.close());
     expect(second.store.head('t1')).toBe(1);
     expect((await second.emit('t1', { topic: 'deal.won', payload: {} })).event_id).toBe(2);
     const text = await readFile(join(dir, 'journal.jsonl'), 'utf8');
@@ -72,7 +70,7 @@ describe('--data-dir', () => {
     const dir = await dataDir();
     const args = ['reference-server', '--port', '0', '--token', 'tok=t1', '--data-dir', dir];
     const first: CliProcess = startCli(args);
-    cleanups.push(() => first.kill('SIGKILL'));
+    cleanup.add(() => first.kill('SIGKILL'));
     const url = await first.line('listening');
     const acked: number[] = [];
     let stop = false;
@@ -97,13 +95,13 @@ describe('--data-dir', () => {
     await burst;
 
     const second = startCli(args);
-    cleanups.push(() => second.kill());
+    cleanup.add(() => second.kill());
     const url2 = await second.line('listening');
     const mcp = await connectMcp(url2, 'tok');
-    cleanups.push(() => mcp.close());
+    cleanup.add(() => mcp.close());
     await mcp.ok('subscribe', { topic: ['custom.*'], client_id: 'after' });
     const replay = await SseReader.open(`${url2}/mcp/push/sse?client_id=after&cursor=0`, { authorization: 'Bearer tok' });
-    cleanups.push(async () => replay.close());
+    cleanup.add(async () => replay.close());
     const last = acked.at(-1)!;
     await replay.waitUntil((ms) => ms.some((m) => m.json.method === METHOD.event && Number(m.id) >= last), 10_000, `event ${last}`);
     const ids = replay.byMethod(METHOD.event).map((m) => Number(m.id));

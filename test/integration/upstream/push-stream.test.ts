@@ -1,5 +1,5 @@
 // PushStream against the reference server: durable, ordered delivery and resume across every kind of cut
-// (DESIGN.md journey 6: nothing lost, nothing delivered twice).
+// (DESIGN.md 'Who uses it' 6: nothing lost, nothing delivered twice).
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';
 import type { AppendResult, IncomingEvent } from '../../../relay/inbox/types.js';

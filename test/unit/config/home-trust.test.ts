@@ -2,22 +2,20 @@
 // chmod on a temp dir; ownership with an injected uid (these tests run as root, which owns everything here).
 import { chmodSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { homePaths, type HomePaths } from '../../../relay/config/home.js';
 import { assertHomeTrusted, HomeTrustError, type TrustStat } from '../../../relay/config/home-trust.js';
 import { acquireInstanceLock } from '../../../relay/config/instance.js';
 import { findRelay, RelayUnavailableError } from '../../../relay/client/endpoint.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 /** A home as the relay leaves it: dir 0700, its files 0600, an inbox with a segment. */
 async function home(): Promise<HomePaths> {
   const dir = await tempDir('home-trust-');
-  cleanups.push(dir.cleanup);
+  cleanup.add(dir.cleanup);
   const paths = homePaths(dir.path);
   chmodSync(paths.home, 0o700);
   writeFileSync(paths.localToken, 'a'.repeat(64), { mode: 0o600 });
@@ -88,7 +86,7 @@ describe('assertHomeTrusted', () => {
   it('refuses a symbolic link among the files, a temp file in the inbox included, saying rm', async () => {
     const paths = await home();
     const outside = await tempDir('home-trust-outside-');
-    cleanups.push(outside.cleanup);
+    cleanup.add(outside.cleanup);
     const tmp = join(paths.inbox, 'consumers.json.tmp');
     symlinkSync(join(outside.path, 'victim'), tmp);
     expect(refusal(paths, 'owner')?.message).toContain(`${tmp} is a symbolic link`);

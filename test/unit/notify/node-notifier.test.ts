@@ -3,7 +3,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   classify,
   forNotifySend,
@@ -16,16 +16,14 @@ import {
 } from '../../../relay/notify/node-notifier.js';
 import { NotifierError } from '../../../relay/notify/notifier.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 /** A PATH dir holding executables named `names` (never run: the probe runner is a fake). */
 async function binDir(...names: string[]): Promise<string> {
   const dir = await tempDir('notify-bin-');
-  cleanups.push(dir.cleanup);
+  cleanup.add(dir.cleanup);
   for (const n of names) {
     writeFileSync(join(dir.path, n), '#!/bin/sh\nexit 0\n');
     chmodSync(join(dir.path, n), 0o755);
@@ -57,10 +55,10 @@ describe('available() on Linux', () => {
 
   it('finds the systemd user bus at $XDG_RUNTIME_DIR/bus', async () => {
     const runtime = await tempDir('notify-runtime-');
-    cleanups.push(runtime.cleanup);
+    cleanup.add(runtime.cleanup);
     const server: Server = createServer();
     await new Promise<void>((r) => server.listen(join(runtime.path, 'bus'), r));
-    cleanups.push(() => new Promise((r) => server.close(r)));
+    cleanup.add(() => new Promise((r) => server.close(r)));
     const adapter = new NodeNotifierAdapter({ platform: 'linux', env: { XDG_RUNTIME_DIR: runtime.path, PATH: await binDir('notify-send') } });
     expect(await adapter.available()).toEqual({ ok: true });
   });

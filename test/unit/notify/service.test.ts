@@ -9,6 +9,7 @@ import { NotifierError, offLine } from '../../../relay/notify/notifier.js';
 import { NotificationService, type NotificationServiceOptions } from '../../../relay/notify/service.js';
 import { NotificationSettingsError } from '../../../relay/notify/settings.js';
 import type { Logger } from '../../../relay/util/log.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 function captureLog() {
   const lines: { level: string; msg: string }[] = [];
@@ -34,12 +35,12 @@ function stored(topic: string, payload: Record<string, unknown> = {}, subscripti
   };
 }
 
-const cleanups: (() => unknown)[] = [];
+const cleanup = useCleanups();
 function service(options: Partial<NotificationServiceOptions> = {}) {
   const notifier = (options.notifier as MemoryNotifier | undefined) ?? new MemoryNotifier();
   const cap = captureLog();
   const svc = new NotificationService({ clock: backgroundClock, log: cap.log, ...options, notifier });
-  cleanups.push(() => svc.close());
+  cleanup.add(() => svc.close());
   return { svc, notifier, ...cap };
 }
 
@@ -54,7 +55,8 @@ beforeEach(() => {
   vi.useFakeTimers({ now: new Date(2026, 0, 5, 12, 0) });
 });
 afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
+  // The services close while the fake timers still run them; the helper's own afterEach then finds nothing.
+  await cleanup.run();
   vi.useRealTimers();
 });
 
@@ -231,7 +233,7 @@ describe('fed by the inbox', () => {
 
   it('pops up newly stored events only, never duplicates of stored ones', async () => {
     const inbox = new MemoryInbox();
-    cleanups.push(() => inbox.close());
+    cleanup.add(() => inbox.close());
     const { svc, notifier } = service({ settings: { burst: { windowMs: 0 } } });
     svc.attach(inbox);
     await inbox.append([incoming(1)]);
@@ -244,7 +246,7 @@ describe('fed by the inbox', () => {
 
   it('after close() it takes no more events and holds no timers', async () => {
     const inbox = new MemoryInbox();
-    cleanups.push(() => inbox.close());
+    cleanup.add(() => inbox.close());
     const { svc, notifier } = service();
     svc.attach(inbox);
     await inbox.append([incoming(1), incoming(2), incoming(3)]);

@@ -1,15 +1,13 @@
 // The `notifications` settings key: defaults, validation messages, and the settings file using the schema.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openSettings, SettingsError } from '../../../relay/config/settings.js';
 import { DEFAULT_NOTIFICATION_SETTINGS, NotificationSettingsError, parseNotificationSettings } from '../../../relay/notify/settings.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const cleanup = useCleanups();
 
 describe('notification settings', () => {
   it('defaults', () => {
@@ -42,7 +40,7 @@ describe('notification settings', () => {
 
   it('settings.json is validated with the same schema when read', async () => {
     const home = await tempDir('notify-settings-');
-    cleanups.push(home.cleanup);
+    cleanup.add(home.cleanup);
     writeFileSync(join(home.path, 'settings.json'), JSON.stringify({ notifications: { quietHours: { start: '22:00', end: '07:00' }, maxPerMinute: 5 } }));
     expect(openSettings(home.path).read().notifications).toMatchObject({ quietHours: { start: '22:00', end: '07:00' }, maxPerMinute: 5, enabled: true });
     writeFileSync(join(home.path, 'settings.json'), JSON.stringify({ notifications: { maxPerMinute: 'lots' } }));

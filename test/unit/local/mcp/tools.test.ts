@@ -4,12 +4,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApiEvent } from '../../../relay/local/api-events.js';
-import { relayNotRunning, type ToolBackend, type WaitQuery, type WaitResult } from '../../../relay/local/mcp/backend.js';
-import { createToolServer } from '../../../relay/local/mcp/server.js';
-import { TOOL_NAMES } from '../../../relay/local/mcp/tools.js';
-import type { RelayStatus } from '../../../relay/local/core.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import type { ApiEvent } from '../../../../relay/local/api-events.js';
+import { relayNotRunning, type ToolBackend, type WaitQuery, type WaitResult } from '../../../../relay/local/mcp/backend.js';
+import { createToolServer } from '../../../../relay/local/mcp/server.js';
+import { TOOL_NAMES } from '../../../../relay/local/mcp/tools.js';
+import type { RelayStatus } from '../../../../relay/local/core.js';
+import { waitFor } from '../../../helpers/wait-for.js';
 
 function apiEvent(n: number, topic = 'deal.won'): ApiEvent {
   return {

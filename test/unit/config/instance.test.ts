@@ -1,20 +1,18 @@
 // The stale-lock takeover step of the single-instance lock, with the interleavings of racing starters played
 // out deterministically (the chaos suite races real processes; this pins the cases one by one).
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { homePaths } from '../../relay/config/home.js';
-import { acquireInstanceLock, inspectLock, InstanceLockedError, removeLockIfStale } from '../../relay/config/instance.js';
-import { deadPid } from '../helpers/dead-pid.js';
-import { tempDir } from '../helpers/tmp.js';
+import { describe, expect, it } from 'vitest';
+import { homePaths } from '../../../relay/config/home.js';
+import { acquireInstanceLock, inspectLock, InstanceLockedError, removeLockIfStale } from '../../../relay/config/instance.js';
+import { deadPid } from '../../helpers/dead-pid.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const cleanup = useCleanups();
 
 async function home() {
   const dir = await tempDir('instance-lock-');
-  cleanups.push(dir.cleanup);
+  cleanup.add(dir.cleanup);
   return homePaths(dir.path);
 }
 

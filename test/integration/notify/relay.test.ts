@@ -1,6 +1,6 @@
 // The notification service inside the relay core (in-process, reference server on port 0): fed by the
 // inbox, silent on restart, headless without a D-Bus session bus, reachable at /v1/notifications*.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startRelay, type RelayOptions, type RunningRelay } from '../../../relay/core/relay.js';
 import { MemoryNotifier } from '../../../relay/notify/memory-notifier.js';
 import type { NotificationStatus } from '../../../relay/notify/service.js';
@@ -8,32 +8,30 @@ import { startReferenceServer, type ReferenceServer } from '../../../relay/refer
 import type { Logger } from '../../../relay/util/log.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const KEY = 'notify-key-0123456789';
 const TENANT = 'tenant-n';
 const CLIENT = 'relay-notify';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = useCleanups();
 
 async function server(): Promise<ReferenceServer> {
   const s = await startReferenceServer({ tokens: { [KEY]: TENANT } });
-  cleanups.push(() => s.close());
+  cleanup.add(() => s.close());
   s.store.subscribe(TENANT, { client_id: CLIENT, topic: ['*'] });
   return s;
 }
 
 async function home(): Promise<string> {
   const dir = await tempDir('relay-notify-');
-  cleanups.push(dir.cleanup);
+  cleanup.add(dir.cleanup);
   return dir.path;
 }
 
 async function relay(ref: ReferenceServer, dir: string, options: Partial<RelayOptions> = {}): Promise<RunningRelay> {
   const r = await startRelay({ home: dir, server: ref.url, apiKey: KEY, clientId: CLIENT, localPort: 0, env: {}, ...options });
-  cleanups.push(() => r.close());
+  cleanup.add(() => r.close());
   await waitFor(() => r.core.status().upstream.state === 'open', { what: 'upstream open' });
   return r;
 }

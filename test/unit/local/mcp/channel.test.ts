@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiEvent } from '../../../relay/local/api-events.js';
-import { channelMessage, channelMessages, MAX_CHANNEL_MESSAGES_PER_BATCH, metaKey } from '../../../relay/local/mcp/channel.js';
-import { sessionConsumer } from '../../../relay/local/mcp/consumers.js';
+import type { ApiEvent } from '../../../../relay/local/api-events.js';
+import { channelMessage, channelMessages, MAX_CHANNEL_MESSAGES_PER_BATCH, metaKey } from '../../../../relay/local/mcp/channel.js';
+import { sessionConsumer } from '../../../../relay/local/mcp/consumers.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -35,13 +35,17 @@ describe('interactive claude, idle', { timeout: 240_000 }, () => {
         expect(text).toContain('Push Relay woke this idle session'); // the hook's rewakeMessage
         expect(text).toContain(`account.health_changed #${event.event_id}`);
         expect(text).toContain('new_band="at_risk"');
-        // (One word: the terminal draws spaces as cursor moves.)
-        await waitFor(() => session.screen().includes('WAKE_ACK_7f3'), { what: 'the wake turn’s answer on screen', timeoutMs: 30_000, intervalMs: 100 });
         // Acked by the hook that delivered it.
         expect((await c.relay!.api.get<{ events: unknown[] }>('/v1/pending')).events).toHaveLength(0);
 
         // The wake turn's Stop: the stop hook had nothing; idle-wake saw stop_hook_active with nothing new and stepped aside.
-        await waitFor(() => c.hookLog().some((l) => l.hook === 'idle-wake' && l.stop_hook_active === true), { what: 'the wake turn’s Stop hooks', timeoutMs: 30_000, intervalMs: 100 });
+        await waitFor(() => c.hookLog().some((l) => l.hook === 'idle-wake' && l.stop_hook_active === true), { what: 'the wake turn’s Stop hooks', timeoutMs: 60_000, intervalMs: 100 });
+        // The turn has ended (its Stop hooks ran), so its answer is on screen unless the wake turn was lost. A
+        // loaded machine can draw late; the screen's end goes into the failure to tell a late draw from a lost turn.
+        // (One word: the terminal draws spaces as cursor moves.)
+        await waitFor(() => session.screen().includes('WAKE_ACK_7f3'), { what: 'the wake turn’s answer on screen', timeoutMs: 60_000, intervalMs: 100 }).catch((err: Error) => {
+          throw new Error(`${err.message}; the screen's end: ${JSON.stringify(session.screen().slice(-3000))}`);
+        });
         const log = c.hookLog();
         console.log(`[e2e] idle wake hook log: ${JSON.stringify(log.map((l) => [l.hook, l.hook_event_name, l.stop_hook_active, l.exit]))}`);
         expect(log.find((l) => l.hook === 'idle-wake' && l.hook_event_name === 'SessionStart')).toMatchObject({ exit: 2 });

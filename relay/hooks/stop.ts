@@ -8,7 +8,7 @@
 // still waits stays pending for the next turn, SessionStart, `get_pending_events` or the idle wake.
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTextNoFollow, writeFileAtomicSync } from '../util/safe-fs.js';
+import { readTextNoFollow, writeFileNoFollow } from '../util/safe-fs.js';
 import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, timeLeft, type HookOptions, type HookResult } from './input.js';
 import { ackListed, fetchPending } from './relay.js';
 
@@ -30,7 +30,8 @@ function readChain(file: string): number {
 function writeChain(file: string, n: number): void {
   try {
     mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    writeFileAtomicSync(file, String(n));
+    // No temp file and no fsync: the count is a nicety, and an fsync on a busy disk would eat the hook's budget.
+    writeFileNoFollow(file, String(n));
   } catch {
     // state is a nicety: without it the chain cap falls back to Claude Code's own
   }

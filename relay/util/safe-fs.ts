@@ -153,6 +153,16 @@ export function writeFileAtomicSync(path: string, data: string | Buffer, mode = 
   renameSync(tmp, path);
 }
 
+/** Overwrites `path` in place (created with `mode`) without following a link; not atomic, not synced. */
+export function writeFileNoFollow(path: string, data: string, mode = 0o600): void {
+  const fd = openNoFollow(path, noFollow('w') | NONBLOCK, mode);
+  try {
+    writeAll(fd, Buffer.from(data, 'utf8'));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Appends `data` to `path` (created with `mode`) without following a link; only to a regular file. */
 export function appendNoFollow(path: string, data: string, mode = 0o600): void {
   // O_NONBLOCK: a FIFO planted here fails the open (ENXIO) instead of blocking until someone reads it.

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendNoFollow, readTextNoFollow, UnsafeFileError, writeFileAtomicSync } from '../../../relay/util/safe-fs.js';
+import { appendNoFollow, readTextNoFollow, UnsafeFileError, writeFileAtomicSync, writeFileNoFollow } from '../../../relay/util/safe-fs.js';
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
 
 let home: TempDir;
@@ -33,6 +33,17 @@ describe('safe-fs', () => {
     const link = join(home.path, 'relay.log');
     symlinkSync(target, link);
     expect(() => appendNoFollow(link, 'line\n')).toThrow(/symbolic link/);
+    expect(readFileSync(target, 'utf8')).toBe('precious\n');
+  });
+
+  it('overwrites in place, but never through a planted link', () => {
+    const file = join(home.path, 'stop-chain-x');
+    writeFileNoFollow(file, '12');
+    writeFileNoFollow(file, '3');
+    expect(readFileSync(file, 'utf8')).toBe('3');
+    const link = join(home.path, 'stop-chain-y');
+    symlinkSync(target, link);
+    expect(() => writeFileNoFollow(link, '1')).toThrow(/symbolic link/);
     expect(readFileSync(target, 'utf8')).toBe('precious\n');
   });
 

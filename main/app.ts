@@ -9,10 +9,10 @@
 //      daemon that owns the home is found here (we refuse, naming its pid; see `ownedByAnother`);
 //   4. only then open settings for writing: the relay opens its settings store over electron-store once it
 //      holds the lock, and the tray writes through that store (one writer per file, one write path).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homePaths, resolveHome } from '../relay/config/home.js';
-import { InstanceLockedError, type RelayInfo } from '../relay/config/instance.js';
+import { InstanceLockedError } from '../relay/config/instance.js';
+import { findRelay } from '../relay/client/endpoint.js';
 import { openSettings, type SettingsStore } from '../relay/config/settings.js';
 import type { RelayOptions } from '../relay/core/relay.js';
 import type { Inbox } from '../relay/inbox/types.js';
@@ -391,12 +391,12 @@ async function ownedByAnother(electron: Pick<ElectronApi, 'dialog' | 'shell'>, l
     .catch(() => ({ response: 1 }));
   if (response !== 0) return;
   try {
-    const paths = homePaths(home);
-    const info = JSON.parse(readFileSync(paths.relayJson, 'utf8')) as RelayInfo;
-    const token = readFileSync(paths.localToken, 'utf8').trim();
-    await shell.openExternal(inboxUrl({ url: info.url, token }, { view: 'inbox' } satisfies InboxRoute));
+    // The endpoint finder reads relay.json and local-token no-follow, after the home trust check: a planted
+    // relay.json must not send the browser, with the token in its URL, to someone else's server.
+    const { url, token } = findRelay(home);
+    await shell.openExternal(inboxUrl({ url, token }, { view: 'inbox' } satisfies InboxRoute));
   } catch {
-    // relay.json not written yet or gone: nothing to open.
+    // relay.json not written yet or gone, or the home is not trusted: nothing to open.
   }
 }
 

@@ -73,3 +73,21 @@ export function relayRequest<T>(relay: RelayEndpoint, path: string, options: Req
     req.end(payload);
   });
 }
+
+/**
+ * Waits `ms` before the next attempt at a relay that went away (restarting, upgrading), or until `signal`
+ * aborts (the caller gave up): the clients that outlive a relay — the follower, the stdio bridge's waits, the
+ * idle-wake hook — pace their retries with it. Never rejects.
+ */
+export function retryPause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

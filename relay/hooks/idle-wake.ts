@@ -13,7 +13,7 @@
 // When no relay is running it keeps waiting and re-reads relay.json every 2 s: the relay may be started
 // after the session (a tray app launched later), and the wait costs nothing but one sleeping process.
 import { join } from 'node:path';
-import { findRelay, relayRequest } from '../client/local-client.js';
+import { findRelay, relayRequest, retryPause } from '../client/local-client.js';
 import { LOCAL_API, localApiPath, type WaitResponse } from '../protocol/local-api.js';
 import { describeEvents } from './format.js';
 import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, type HookOptions, type HookResult } from './input.js';
@@ -31,19 +31,6 @@ function parsePid(raw: string | undefined): number | undefined {
   if (!raw || !/^\d+$/.test(raw)) return undefined;
   const pid = Number(raw);
   return pid > 0 ? pid : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export function idleWakeLockFile(home: string, key: string): string {
@@ -83,7 +70,7 @@ export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult
       try {
         relay = findRelay(home);
       } catch {
-        await sleep(checkMs, gone.signal);
+        await retryPause(checkMs, gone.signal);
         continue;
       }
       try {
@@ -102,7 +89,7 @@ export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult
         }
       } catch {
         // relay restarting, hung or refusing: look again shortly
-        await sleep(checkMs, gone.signal);
+        await retryPause(checkMs, gone.signal);
       }
     }
     return SILENT;

@@ -2,7 +2,7 @@
 // It never opens an upstream stream of its own. The relay is looked up through `<home>/relay.json` at every
 // call, so an agent started before the relay works as soon as the relay is up, and one that outlives a relay
 // restart follows it to its new port.
-import { findRelay, relayRequest, RelayUnavailableError, type RelayEndpoint, type RequestOptions } from '../../client/local-client.js';
+import { findRelay, relayRequest, retryPause, RelayUnavailableError, type RelayEndpoint, type RequestOptions } from '../../client/local-client.js';
 import type { SubscriptionRow } from '../../protocol/frames.js';
 import { LOCAL_API, localApiPath, subscriptionPath, type AckRequest, type AckResponse, type PendingResponse, type SubscriptionsResponse, type WaitResponse } from '../../protocol/local-api.js';
 import type { RelayStatus } from '../core.js';
@@ -56,7 +56,7 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
           if (!(err instanceof RelayUnavailableError)) throw toToolError(err, home);
           // The relay went away mid-wait (restart, upgrade): look for it again until the deadline.
           if (Date.now() + retryMs >= deadline) throw toToolError(err, home);
-          await sleep(retryMs, q.signal);
+          await retryPause(retryMs, q.signal);
           if (q.signal.aborted) return { consumer: q.consumer, events: [], pending: 0 };
           try {
             relay = findRelay(home);
@@ -80,16 +80,4 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
     listTopics: (category) => call<TopicCatalog>(localApiPath(LOCAL_API.topics, { category })),
     status: () => call<RelayStatus>(LOCAL_API.status),
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -83,6 +83,27 @@ describe('push-relay watch', () => {
     expect(w.stderr()).toMatch(/reconnecting|waiting for the relay/);
   });
 
+  it('after a relay restart with 1200 events arriving meanwhile (more than a page), prints each once, in order — following the inbox and a consumer', async () => {
+    const ids = (w: Spawned) => lines(w).map((l) => Number(/ #(\d+) /.exec(l)?.[1]));
+    const inbox = watch();
+    const consumer = watch('--consumer', 'gap-watcher');
+    await following(inbox);
+    await following(consumer);
+    await waitFor(async () => (await h.api.get<{ inbox: { waiters: number } }>('/v1/status')).inbox.waiters >= 1, { what: 'the consumer watch waiting' });
+    const before = await h.emit('account.created', { name: 'before the gap' });
+    for (const w of [inbox, consumer]) await waitFor(() => ids(w).includes(before.event_id), { what: 'the first line', timeoutMs: 20_000 });
+    await h.relay.kill();
+    // The push server logs them while no relay is up; the restarted relay fetches them from its cursor.
+    const gap: number[] = [];
+    for (let i = 0; i < 1200; i++) gap.push((await h.server.emit('t1', { topic: 'account.created', payload: { i } })).event_id);
+    await h.restartRelay();
+    // In order, the live event is printed after the whole gap: once it is there, everything is.
+    const after = await h.emit('account.created', { name: 'after the gap' });
+    for (const w of [inbox, consumer]) await waitFor(() => ids(w).includes(after.event_id), { what: 'the line after the gap', timeoutMs: 60_000 });
+    expect(ids(inbox)).toEqual([before.event_id, ...gap, after.event_id]);
+    expect(ids(consumer)).toEqual([before.event_id, ...gap, after.event_id]);
+  }, 120_000);
+
   it('exits 0 when stdout is closed (SIGPIPE/EPIPE) on its next line', async () => {
     const w = watch();
     await following(w);

@@ -195,4 +195,38 @@ describe('push-relay mcp without a relay', () => {
     expect((await across).structuredContent).toMatchObject({ status: 'event', events: [{ event_id: second.event_id }] });
     expect((await mcp.call('relay_status')).isError).toBeFalsy();
   }, 90_000);
+
+  it('the channel pushes every one of 500 events that arrived while the relay was down, once and in order', async () => {
+    const world = await startWorld();
+    cleanups.push(() => world.close());
+    const home = (await tempDir('relay-mcp-gap-')).path;
+    let daemon = await startDaemon(world, home);
+    cleanups.push(() => daemon.process.kill('SIGKILL'));
+    const mcp = await spawnMcp(['--home', home, '--channel', '--channel-retry-ms', '100']);
+    await waitFor(() => mcp.stderr().includes('channel: connected'), { timeoutMs: 20_000, what: 'the channel to connect' });
+    const before = await world.emit('ticket.created', { name: 'before the gap' });
+    const pushed = () => mcp.notifications.filter((n) => n.method === 'notifications/claude/channel').map((n) => (n.params as { meta: Record<string, string> }).meta);
+    await waitFor(() => pushed().some((m) => m.event_id === String(before.event_id)), { timeoutMs: 20_000, what: 'the first push' });
+    const beforeSeq = Number(pushed().find((m) => m.event_id === String(before.event_id))!.seq);
+    await daemon.process.kill('SIGTERM');
+    for (let i = 0; i < 500; i++) await world.emit('ticket.created', { i });
+    daemon = await startDaemon(world, home);
+    cleanups.push(() => daemon.process.kill('SIGKILL'));
+    const after = await world.emit('ticket.created', { name: 'after the gap' });
+    // A batch is pushed as a few events and one summary (first_event_id..last_event_id, count) of the rest.
+    const lastPushed = (m: Record<string, string>) => (m.kind === 'summary' ? m.last_event_id : m.event_id);
+    await waitFor(() => pushed().some((m) => lastPushed(m) === String(after.event_id)), { timeoutMs: 60_000, what: 'the push of the event after the gap' });
+    // Everything the inbox holds after the first event: the 500, and the one after the gap.
+    const expected = (await daemon.api.get<{ events: { event_id: number }[] }>(`/v1/events?since=${beforeSeq}&limit=1000`)).events.map((e) => String(e.event_id));
+    expect(expected).toHaveLength(501);
+    const covered: string[] = [];
+    for (const m of pushed().filter((m) => Number(m.seq ?? Infinity) > beforeSeq)) {
+      if (m.kind === 'summary') {
+        const from = expected.indexOf(m.first_event_id!);
+        covered.push(...expected.slice(from, from + Number(m.count)));
+        expect(covered.at(-1)).toBe(m.last_event_id);
+      } else covered.push(m.event_id!);
+    }
+    expect(covered).toEqual(expected);
+  }, 120_000);
 });

@@ -103,7 +103,8 @@ describe.each(Object.entries(surfaces))('consumer operations on %s', (_name, ope
 
   it('an ack that cannot be written is a failure, and the events stay pending', async () => {
     const { inbox, surface } = await setUp();
-    await surface.pending({ consumer: 'reader', start: 'earliest' }); // the consumer exists, at the earliest event
+    // The consumer exists, at the earliest event (made on the inbox: get_pending_events with ack: false claims).
+    await inbox.consumer('reader', { startAt: 'earliest' });
     inbox.failAcks = true;
     for (const outcome of [await surface.pending({ consumer: 'reader', ack: true }), await surface.wait('reader')]) {
       expect(outcome.ok).toBe(false);

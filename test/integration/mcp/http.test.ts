@@ -123,7 +123,8 @@ describe('/mcp over Streamable HTTP', () => {
 
   it('releases 200 concurrent wait_for_event callers with one event', async () => {
     const c = await client();
-    const calls = Array.from({ length: 200 }, () => c.ok<WaitOut>('wait_for_event', { consumer: 'crowd', timeout_seconds: 120 }));
+    // One consumer each: within one consumer an event goes to one taker only (claims.test.ts).
+    const calls = Array.from({ length: 200 }, (_, i) => c.ok<WaitOut>('wait_for_event', { consumer: `crowd-${i}`, timeout_seconds: 120 }));
     await waitFor(() => waiters() === 200, { timeoutMs: 30_000, what: '200 parked waits' });
     const emitted = await world.emit('deal.won', { crowd: true });
     const results = await Promise.all(calls);

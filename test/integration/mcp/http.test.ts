@@ -2,6 +2,7 @@
 // reference push server whose emits the test controls (DESIGN.md "Local MCP tools", journey 3).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../../../relay/core/relay.js';
+import { DATA_IS } from '../../../relay/local/mcp/schemas.js';
 import { TOOL_NAMES } from '../../../relay/local/mcp/tools.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { CLIENT_ID, connectHttp, emitAndStore, startInProcessRelay, startWorld, text, type HttpClient, type WaitOut, type World } from './harness.js';
@@ -72,7 +73,7 @@ describe('/mcp over Streamable HTTP', () => {
     const c = await client();
     const r = await c.call('wait_for_event', { consumer: 'patient', timeout_seconds: 0.3 });
     expect(r.isError).toBeFalsy();
-    expect(r.structuredContent).toEqual({ status: 'timeout', consumer: 'patient', events: [], pending: 0 });
+    expect(r.structuredContent).toEqual({ status: 'timeout', consumer: 'patient', events: [], pending: 0, data_is: DATA_IS });
     expect(text(r)).toContain('timeout');
   });
 

@@ -24,6 +24,7 @@ export async function contextHook(options: HookOptions, hookEventName: ContextEv
       'They are now marked as seen; mention them to the user or act on them if they bear on the work.',
     events: answer.events,
     more: answer.pending,
+    mode: options.plugin ? 'plugin' : 'settings',
   });
   return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName, additionalContext } }), exitCode: 0 };
 }

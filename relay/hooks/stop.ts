@@ -70,6 +70,7 @@ export async function stopHook(options: HookOptions): Promise<HookResult> {
       'Before you finish, tell the user about them or act on them if they bear on the current work; they are now marked as seen.',
     events: answer.events,
     more: answer.pending,
+    mode: options.plugin ? 'plugin' : 'settings',
   });
   return { stdout: JSON.stringify({ decision: 'block', reason }), exitCode: 0 };
 }

@@ -167,18 +167,21 @@ export abstract class BaseInbox implements Inbox {
   }
 
   async ackEvents(name: string, seqs: readonly number[]): Promise<ConsumerState> {
-    return this.acknowledge(name, (record, head) => this.consumers.ackEach(record, seqs, head));
+    return this.acknowledge(name, (record, head) => this.consumers.ackEach(record, seqs, head), seqs);
   }
 
-  /** Both acks: create the consumer if new, `mark` what is acked, raise the floor, save what changed. */
-  private async acknowledge(name: string, mark: (record: ConsumerRecord, head: number) => boolean): Promise<ConsumerState> {
+  /**
+   * Both acks: create the consumer if new, `mark` what is acked, raise the floor, end the claims on what is now
+   * acked (`single`: the seqs acked one by one), save what changed.
+   */
+  private async acknowledge(name: string, mark: (record: ConsumerRecord, head: number) => boolean, single: readonly number[] = []): Promise<ConsumerState> {
     this.assertOpen();
     const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions(), this.clock());
     const marked = mark(record, this.table.head());
     const settled = this.settle(record);
     // The ack ends the claims it covers: from here the in-memory ack hides the events from every taker.
     this.claims.releaseUpTo(name, record.cursor);
-    if (record.acked) this.claims.release(name, [...record.acked]);
+    this.claims.release(name, single);
     await this.persistConsumers(created || marked || settled);
     this.expire();
     return this.state(name, record);

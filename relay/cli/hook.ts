@@ -1,4 +1,4 @@
-// `push-relay hook stop|session-start|prompt-submit|idle-wake [--consumer NAME] [--per-session] [--home DIR]`:
+// `push-relay hook stop|session-start|prompt-submit|idle-wake [--consumer NAME] [--per-session] [--home DIR] [--plugin]`:
 // Claude Code hook entry points. They run on every turn, so this file and everything it imports stay light
 // (node:fs, node:http, node:path, node:os; no zod, no MCP SDK, no conf), and they fail open: no relay, a hung
 // relay or a bad flag never blocks the agent. Stop, session-start and prompt-submit answer within 1 s of
@@ -19,12 +19,14 @@ const ANSWER_BY_MS = 880;
 const HOOKS = ['stop', 'session-start', 'prompt-submit', 'idle-wake'] as const;
 type HookName = (typeof HOOKS)[number];
 
-const USAGE = 'push-relay hook stop|session-start|prompt-submit|idle-wake [--consumer NAME] [--per-session] [--home DIR]';
+const USAGE = 'push-relay hook stop|session-start|prompt-submit|idle-wake [--consumer NAME] [--per-session] [--home DIR] [--plugin]';
 
 interface HookArgs {
   name: HookName;
   consumer?: string;
   perSession: boolean;
+  /** Installed as the Claude Code plugin (its hooks.json passes it): the tools' names differ. */
+  plugin: boolean;
   home?: string;
 }
 
@@ -32,7 +34,7 @@ function parseHookArgs(argv: string[]): HookArgs {
   if (wantsHelp(argv)) throw new HelpRequest(USAGE);
   const [name, ...rest] = argv;
   if (!HOOKS.includes(name as HookName)) throw new CliError(`unknown hook "${name ?? ''}"${name ? didYouMean(name, HOOKS) : ''}\nusage: ${USAGE}`, 'usage');
-  const args: HookArgs = { name: name as HookName, perSession: false };
+  const args: HookArgs = { name: name as HookName, perSession: false, plugin: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -44,8 +46,9 @@ function parseHookArgs(argv: string[]): HookArgs {
     if (flag === '--consumer') args.consumer = value();
     else if (flag === '--home') args.home = value();
     else if (flag === '--per-session') args.perSession = true;
+    else if (flag === '--plugin') args.plugin = true;
     else {
-      const hint = didYouMean(flag.replace(/^-+/, ''), ['consumer', 'home', 'per-session'], (o) => `--${o}`);
+      const hint = didYouMean(flag.replace(/^-+/, ''), ['consumer', 'home', 'per-session', 'plugin'], (o) => `--${o}`);
       throw new CliError(`unknown option "${arg}" for hook ${name}${hint}\nusage: ${USAGE}`, 'usage');
     }
   }
@@ -88,6 +91,7 @@ export async function run(argv: string[]): Promise<void> {
     home: resolveHome(args.home),
     consumer: args.consumer,
     perSession: args.perSession,
+    plugin: args.plugin,
     input,
     deadline: ANSWER_BY_MS,
     env,

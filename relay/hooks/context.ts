@@ -9,7 +9,7 @@ export type ContextEvent = 'SessionStart' | 'UserPromptSubmit';
 
 export async function contextHook(options: HookOptions, hookEventName: ContextEvent): Promise<HookResult> {
   const consumer = consumerFor(options, options.input);
-  const answer = await fetchPending(options.home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, timeoutMs: timeLeft(options.deadline) });
+  const answer = await fetchPending(options.home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) });
   if (!answer || answer.events.length === 0) return SILENT;
   // The formatter loads only when there is something to say (the common case, nothing pending, skips it).
   const [{ describeEvents }] = await Promise.all([
@@ -24,6 +24,7 @@ export async function contextHook(options: HookOptions, hookEventName: ContextEv
       'They are now marked as seen; mention them to the user or act on them if they bear on the work.',
     events: answer.events,
     more: answer.pending,
+    mode: options.plugin ? 'plugin' : 'settings',
   });
   return { stdout: JSON.stringify({ hookSpecificOutput: { hookEventName, additionalContext } }), exitCode: 0 };
 }

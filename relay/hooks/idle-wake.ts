@@ -84,6 +84,7 @@ export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult
               'They are marked as seen. Tell the user what happened and act on them if they bear on the work; otherwise end your turn.',
             events: answer.events,
             more: answer.pending,
+            mode: options.plugin ? 'plugin' : 'settings',
           });
           return { stderr, exitCode: 2 };
         }

@@ -113,6 +113,8 @@ export interface HookOptions {
   consumer?: string;
   /** `--per-session`: key the consumer by the hook's session_id. */
   perSession?: boolean;
+  /** `--plugin`: installed as the Claude Code plugin, whose MCP tools are named `mcp__plugin_push-relay_push-relay__…`. */
+  plugin?: boolean;
   input: HookInput;
   /** `performance.now()` value by which the hook must have answered (short hooks: well under 1 s). */
   deadline: number;

@@ -19,6 +19,8 @@ export interface PendingRequest {
   consumer: string;
   limit: number;
   ack: boolean;
+  /** Hand the events over (claimed for a lease, so another session's hook skips them) instead of only looking. */
+  claim?: boolean;
   timeoutMs: number;
 }
 
@@ -32,7 +34,7 @@ export async function fetchPending(home: string, req: PendingRequest): Promise<P
   try {
     const [{ findRelay }, { rawGet }] = await Promise.all([import('../client/endpoint.js'), import('../client/raw-get.js')]);
     const relay = findRelay(home);
-    const path = localApiPath(LOCAL_API.pending, { consumer: req.consumer, limit: req.limit, ack: req.ack });
+    const path = localApiPath(LOCAL_API.pending, { consumer: req.consumer, limit: req.limit, ack: req.ack, claim: req.claim });
     const res = await rawGet(relay.url, path, { authorization: `Bearer ${relay.token}` }, req.timeoutMs);
     if (res.status !== 200) return undefined;
     const answer = JSON.parse(res.body) as Partial<PendingResponse> | null;
@@ -44,17 +46,17 @@ export async function fetchPending(home: string, req: PendingRequest): Promise<P
 }
 
 /**
- * Acks the listed events (`POST /v1/ack` up to the last listed seq: they are the consumer's oldest pending ones,
- * so that is exactly them). Returns false when the ack may not have happened; the caller prints anyway, so the
- * events may be handed over once more later (at least once) but are never lost.
+ * Acks exactly the listed events (`POST /v1/ack` with their seqs: older ones may be claimed by another taker,
+ * which acks them itself). Returns false when the ack may not have happened; the caller prints anyway, so the
+ * events are handed over once more after the claim's lease (at least once) but are never lost.
  */
 export async function ackListed(home: string, consumer: string, events: readonly HookEvent[], timeoutMs: number): Promise<boolean> {
-  const last = events.at(-1)?.seq;
-  if (last === undefined || timeoutMs <= 0) return false;
+  const seqs = events.map((e) => e.seq).filter((s): s is number => s !== undefined);
+  if (seqs.length === 0 || timeoutMs <= 0) return false;
   try {
     const [{ findRelay }, { rawRequest }] = await Promise.all([import('../client/endpoint.js'), import('../client/raw-get.js')]);
     const relay = findRelay(home);
-    const body: AckRequest = { consumer, up_to_seq: last };
+    const body: AckRequest = { consumer, seqs };
     const res = await rawRequest(relay.url, LOCAL_API.ack, { authorization: `Bearer ${relay.token}` }, timeoutMs, JSON.stringify(body));
     return res.status === 200;
   } catch {

@@ -54,7 +54,7 @@ export async function stopHook(options: HookOptions): Promise<HookResult> {
     return SILENT;
   }
   const consumer = consumerFor(options, input);
-  const answer = await fetchPending(home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, timeoutMs: timeLeft(options.deadline) });
+  const answer = await fetchPending(home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) });
   if (!answer || answer.events.length === 0) {
     if (input.stop_hook_active) clearChain(file);
     return SILENT;
@@ -72,6 +72,7 @@ export async function stopHook(options: HookOptions): Promise<HookResult> {
       'Before you finish, tell the user about them or act on them if they bear on the current work; they are now marked as seen.',
     events: answer.events,
     more: answer.pending,
+    mode: options.plugin ? 'plugin' : 'settings',
   });
   return { stdout: JSON.stringify({ decision: 'block', reason }), exitCode: 0 };
 }

@@ -1,5 +1,6 @@
 // Everything the two inboxes do identically: reads, consumers, waiters, listeners, stats, retention on read.
 // Subclasses own the append path (how a batch becomes durable), consumer persistence, compaction and close.
+import { ClaimRegistry, type SeqSkip } from './claims.js';
 import { ConsumerRegistry, type ConsumerRecord } from './consumers.js';
 import { InboxClosedError, InboxError } from './errors.js';
 import { EventTable, type PendingBatch } from './event-table.js';
@@ -7,6 +8,7 @@ import { bothTopics, topicPredicate } from './topic-filter.js';
 import {
   SESSION_CONSUMER_PREFIX,
   type AppendResult,
+  type ClaimOptions,
   type ConsumerOptions,
   type ConsumerState,
   type EventSource,
@@ -39,6 +41,8 @@ export abstract class BaseInbox implements Inbox {
   protected outOfOrder = 0;
   protected skippedOnOpen = 0;
   private readonly waiters = new WaiterRegistry();
+  // A lease that runs out hands its events back: wake the waiters that may take them now.
+  private readonly claims = new ClaimRegistry((consumer, seqs) => this.handBack(consumer, seqs));
   /** When session consumers were last looked at; reset by an inbox that replaces `consumers` (loading them). */
   protected lastConsumerSweep = -Infinity;
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
@@ -108,11 +112,54 @@ export abstract class BaseInbox implements Inbox {
     return this.pendingOf(name, options);
   }
 
-  /** `pending` without the open check: waiters collect through it while a closing inbox commits its last batch. */
-  private pendingOf(name: string, options: ReadOptions | undefined): StoredEvent[] {
+  unclaimedCount(name: string, options?: { topic?: string }): number {
+    this.assertOpen();
     this.expire();
     const record = this.touch(name);
-    return this.table.readSince(record.cursor, bothTopics(topicPredicate(record.topic), topicPredicate(options?.topic)), options?.limit, record.acked);
+    return this.table.countSince(record.cursor, bothTopics(topicPredicate(record.topic), topicPredicate(options?.topic)), this.skipFor(name, record, true));
+  }
+
+  claim(name: string, options: ClaimOptions): StoredEvent[] {
+    this.assertOpen();
+    return this.claimOf(name, options, options.leaseMs);
+  }
+
+  release(name: string, seqs: readonly number[]): void {
+    this.assertOpen();
+    this.handBack(name, this.claims.release(name, seqs));
+  }
+
+  /**
+   * `pending` without the open check: waiters collect through it while a closing inbox commits its last batch.
+   * With `unclaimed`, events other takers hold are skipped.
+   */
+  private pendingOf(name: string, options: ReadOptions | undefined, unclaimed = false): StoredEvent[] {
+    this.expire();
+    const record = this.touch(name);
+    return this.table.readSince(record.cursor, bothTopics(topicPredicate(record.topic), topicPredicate(options?.topic)), options?.limit, this.skipFor(name, record, unclaimed));
+  }
+
+  /** Reads the unclaimed pending events and claims them in one synchronous step: nothing can interleave. */
+  private claimOf(name: string, options: ReadOptions, leaseMs: number): StoredEvent[] {
+    const events = this.pendingOf(name, options, true);
+    this.claims.claim(name, events.map((e) => e.seq), leaseMs);
+    return events;
+  }
+
+  /** What a read skips: the consumer's single acks, and with `unclaimed` the events other takers hold. */
+  private skipFor(name: string, record: ConsumerRecord, unclaimed: boolean): SeqSkip | undefined {
+    const claimed = unclaimed ? this.claims.claimed(name) : undefined;
+    const acked = record.acked;
+    if (!claimed) return acked;
+    if (!acked) return claimed;
+    return { has: (seq) => acked.has(seq) || claimed.has(seq) };
+  }
+
+  /** Claims handed back (released or expired): the waiters of that consumer may take these events now. */
+  private handBack(consumer: string, seqs: readonly number[]): void {
+    if (seqs.length === 0 || this.closed) return;
+    const events = seqs.map((seq) => this.table.get(seq)).filter((e): e is StoredEvent => e !== undefined);
+    this.waiters.notify(events, consumer);
   }
 
   async ack(name: string, upToSeq: number): Promise<ConsumerState> {
@@ -120,15 +167,21 @@ export abstract class BaseInbox implements Inbox {
   }
 
   async ackEvents(name: string, seqs: readonly number[]): Promise<ConsumerState> {
-    return this.acknowledge(name, (record, head) => this.consumers.ackEach(record, seqs, head));
+    return this.acknowledge(name, (record, head) => this.consumers.ackEach(record, seqs, head), seqs);
   }
 
-  /** Both acks: create the consumer if new, `mark` what is acked, raise the floor, save what changed. */
-  private async acknowledge(name: string, mark: (record: ConsumerRecord, head: number) => boolean): Promise<ConsumerState> {
+  /**
+   * Both acks: create the consumer if new, `mark` what is acked, raise the floor, end the claims on what is now
+   * acked (`single`: the seqs acked one by one), save what changed.
+   */
+  private async acknowledge(name: string, mark: (record: ConsumerRecord, head: number) => boolean, single: readonly number[] = []): Promise<ConsumerState> {
     this.assertOpen();
     const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions(), this.clock());
     const marked = mark(record, this.table.head());
     const settled = this.settle(record);
+    // The ack ends the claims it covers: from here the in-memory ack hides the events from every taker.
+    this.claims.releaseUpTo(name, record.cursor);
+    this.claims.release(name, single);
     await this.persistConsumers(created || marked || settled);
     this.expire();
     return this.state(name, record);
@@ -142,8 +195,11 @@ export abstract class BaseInbox implements Inbox {
   }
 
   waitForPending(name: string, options: WaitOptions): Promise<StoredEvent[]> {
+    const { leaseMs } = options;
+    const take = () => (leaseMs === undefined ? this.pendingOf(name, options) : this.claimOf(name, options, leaseMs));
     try {
-      const ready = this.pending(name, options);
+      this.assertOpen();
+      const ready = take();
       if (ready.length > 0) return Promise.resolve(ready);
     } catch (error) {
       return Promise.reject(error);
@@ -158,7 +214,8 @@ export abstract class BaseInbox implements Inbox {
         const matches = bothTopics(topicPredicate(record.topic), callTopic);
         return events.some((e) => e.seq > record.cursor && !record.acked?.has(e.seq) && (!matches || matches(e.topic)));
       },
-      collect: () => this.pendingOf(name, options),
+      // Synchronous: a claiming waiter takes its events before the next waiter looks (WaiterRegistry.notify).
+      collect: take,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
     });
@@ -185,6 +242,7 @@ export abstract class BaseInbox implements Inbox {
       outOfOrder: this.outOfOrder,
       skippedOnOpen: this.skippedOnOpen,
       waiters: this.waiters.size,
+      claimed: this.claims.size(),
     };
   }
 
@@ -253,6 +311,7 @@ export abstract class BaseInbox implements Inbox {
 
   /** Ends every waiter with [] (on close). */
   protected releaseWaiters(): void {
+    this.claims.clear();
     this.waiters.releaseAll();
   }
 

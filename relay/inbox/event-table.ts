@@ -10,6 +10,7 @@ import { expiredPrefix } from './retention.js';
 import { SourceLog } from './source-log.js';
 import type { TopicPredicate } from './topic-filter.js';
 import type { AppendResult, EventSource, IncomingEvent, RetentionPolicy, StoredEvent } from './types.js';
+import type { SeqSkip } from './claims.js';
 
 /** Events and subscription merges reserved by appends that are not durable yet; committed or rolled back as one. */
 export interface PendingBatch {
@@ -110,7 +111,7 @@ export class EventTable {
 
   /** Visible events with seq > `seq`, oldest first, at most `limit`. */
   /** Events after `seq` whose topic matches, minus the seqs in `skip` (a consumer's events acked out of order). */
-  readSince(seq: number, matches: TopicPredicate | undefined, limit = Infinity, skip?: ReadonlySet<number>): StoredEvent[] {
+  readSince(seq: number, matches: TopicPredicate | undefined, limit = Infinity, skip?: SeqSkip): StoredEvent[] {
     if (!(limit > 0)) return [];
     const from = this.indexAfter(seq);
     if (!matches && !skip) return this.events.slice(from, limit === Infinity ? undefined : from + limit);
@@ -122,7 +123,7 @@ export class EventTable {
     return out;
   }
 
-  countSince(seq: number, matches: TopicPredicate | undefined, skip?: ReadonlySet<number>): number {
+  countSince(seq: number, matches: TopicPredicate | undefined, skip?: SeqSkip): number {
     const from = this.indexAfter(seq);
     if (!matches && !skip) return this.events.length - from;
     let n = 0;

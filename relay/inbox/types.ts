@@ -58,10 +58,25 @@ export interface ReadOptions {
   limit?: number;
 }
 
+export interface ClaimOptions extends ReadOptions {
+  /**
+   * How long the claim holds without an ack (ms). Until then other takers on the consumer skip these events;
+   * after it they are handed over again (the taker died before acking). Claims are in memory: a relay
+   * restart releases them.
+   */
+  leaseMs: number;
+}
+
 export interface WaitOptions extends ReadOptions {
   /** Give up (resolve with []) after this long. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Claim what the wait returns for this long (ms), in the same step that picks it, skipping events other
+   * takers hold: concurrent claiming waiters on one consumer get different events or keep waiting.
+   * Without it the wait returns every pending event, claimed or not (a view, not a hand-over).
+   */
+  leaseMs?: number;
 }
 
 export interface RetentionPolicy {
@@ -100,6 +115,8 @@ export interface InboxStats {
   skippedOnOpen: number;
   /** `waitForPending` calls currently waiting (a leak shows up here). */
   waiters: number;
+  /** Events claimed by a taker and neither acked nor released yet, over all consumers. */
+  claimed: number;
 }
 
 /**
@@ -137,8 +154,22 @@ export interface Inbox {
   /** Creates the consumer if new (at head unless `startAt: 'earliest'`); returns its state. A topic given here is remembered. */
   consumer(name: string, options?: ConsumerOptions): Promise<ConsumerState>;
   listConsumers(): ConsumerState[];
-  /** Unacked events of a consumer (topic of the consumer AND of the options), oldest first. A consumer seen for the first time here is created at the head. */
+  /**
+   * Unacked events of a consumer (topic of the consumer AND of the options), oldest first, claimed or not: a
+   * view, not a hand-over (`claim` is one). A consumer seen for the first time here is created at the head.
+   */
   pending(name: string, options?: ReadOptions): StoredEvent[];
+  /** How many unacked events of the consumer (and topic) no taker holds a claim on. */
+  unclaimedCount(name: string, options?: { topic?: string }): number;
+  /**
+   * Hands over the consumer's oldest unacked events that no other taker holds (at most `limit`), claiming them
+   * for `leaseMs` in the same synchronous step: two takers never get the same event while a claim holds. The
+   * claim ends with an ack (`ack`/`ackEvents` covering them), a `release`, or the lease running out (then
+   * waiters are woken to take them).
+   */
+  claim(name: string, options: ClaimOptions): StoredEvent[];
+  /** Hands claimed events back at once (the hand-over never reached anyone), waking waiters to take them. */
+  release(name: string, seqs: readonly number[]): void;
   /** Moves the cursor forward to `upToSeq` (never backward, never past head); durable when resolved. Returns the new state. */
   ack(name: string, upToSeq: number): Promise<ConsumerState>;
   /**

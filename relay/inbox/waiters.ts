@@ -57,11 +57,16 @@ export class WaiterRegistry {
     return names;
   }
 
-  /** Called after an append made `events` visible. */
-  notify(events: readonly StoredEvent[]): void {
+  /**
+   * Called after an append made `events` visible (or claims on them ended: then only `consumer`'s waiters).
+   * Waiters collect one after another in this synchronous loop, so a waiter that claims what it collects has
+   * taken it before the next one looks: concurrent takers on one consumer never get the same event.
+   */
+  notify(events: readonly StoredEvent[], consumer?: string): void {
     if (events.length === 0 || this.waiting.size === 0) return;
     // Deleting the current element while iterating a Set is safe; settled waiters are skipped.
     for (const waiter of this.waiting) {
+      if (consumer !== undefined && waiter.request.consumer !== consumer) continue;
       if (!waiter.request.wants(events)) continue;
       const pending = waiter.request.collect();
       if (pending.length > 0) this.settle(waiter, pending);

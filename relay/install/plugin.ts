@@ -5,9 +5,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../util/version.js';
-import { hooksConfig, MCP_SERVER_NAME, mcpServerEntry, type InstallFlags, type Launcher } from './spec.js';
+import { hooksConfig, MCP_SERVER_NAME, mcpServerEntry, PLUGIN_NAME, type InstallFlags, type Launcher } from './spec.js';
 
-export const PLUGIN_NAME = 'push-relay';
+export { PLUGIN_NAME };
 export const MARKETPLACE_NAME = 'push-relay-local';
 
 export interface PluginFiles {
@@ -27,7 +27,8 @@ export function pluginFiles(launcher: Launcher, flags: InstallFlags = {}): Plugi
     },
     'hooks/hooks.json': {
       description: 'Push Relay hooks: hand pending push events to Claude (Stop, SessionStart, UserPromptSubmit) and wake idle sessions (idle-wake).',
-      hooks: hooksConfig(launcher, flags),
+      // --plugin: the hooks name the tools as Claude Code names a plugin's (mcp__plugin_push-relay_push-relay__…).
+      hooks: hooksConfig(launcher, { ...flags, plugin: true }),
     },
     '.mcp.json': { mcpServers: { [MCP_SERVER_NAME]: mcpServerEntry(launcher, flags) } },
   };

@@ -2,8 +2,22 @@
 // (`push-relay install claude-code`) merges it into settings files; the build turns it into the plugin
 // (dist/claude-plugin). Neither keeps its own copy.
 
-/** The MCP server's name in Claude Code: its tools appear as `mcp__push-relay__<tool>`. */
+/** The MCP server's name in Claude Code: its tools appear as `mcp__push-relay__<tool>` (installed into settings). */
 export const MCP_SERVER_NAME = 'push-relay';
+
+/** The plugin's name (plugin.ts); Claude Code names a plugin's MCP tools `mcp__plugin_<plugin>_<server>__<tool>`. */
+export const PLUGIN_NAME = 'push-relay';
+
+/** How the integration was installed: `install claude-code` (settings files) or the Claude Code plugin. */
+export type InstallMode = 'settings' | 'plugin';
+
+/**
+ * The name Claude Code gives one of our MCP tools, which depends on how it was installed: the hooks' text and
+ * `--allowedTools` must use the one that exists. Pure and import-free: the hook bundle loads it.
+ */
+export function mcpToolName(tool: string, mode: InstallMode = 'settings'): string {
+  return mode === 'plugin' ? `mcp__plugin_${PLUGIN_NAME}_${MCP_SERVER_NAME}__${tool}` : `mcp__${MCP_SERVER_NAME}__${tool}`;
+}
 
 /** Hooks and MCP entries are ours when their command line runs push-relay (how uninstall finds them). */
 const OWN_MARKER = 'push-relay';
@@ -94,6 +108,12 @@ export interface InstallFlags {
   perSession?: boolean;
 }
 
+/** Hooks only: they name the MCP tools in their text, and a plugin's tools are named differently. */
+export interface HookFlags extends InstallFlags {
+  /** The hooks ship in the plugin (its hooks.json): `--plugin`. */
+  plugin?: boolean;
+}
+
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
@@ -107,11 +127,11 @@ function flagArgs(flags: InstallFlags): string[] {
 }
 
 /** The hook's command line as an argv: what hookEntry quotes into Claude Code's `command` (the bench spawns it as is). */
-export function hookArgv(spec: HookSpec, launcher: Launcher, flags: InstallFlags = {}): string[] {
-  return [launcher.hookCommand, ...launcher.hookArgs, spec.command, ...flagArgs(flags)];
+export function hookArgv(spec: HookSpec, launcher: Launcher, flags: HookFlags = {}): string[] {
+  return [launcher.hookCommand, ...launcher.hookArgs, spec.command, ...flagArgs(flags), ...(flags.plugin ? ['--plugin'] : [])];
 }
 
-export function hookEntry(spec: HookSpec, launcher: Launcher, flags: InstallFlags = {}): HookEntry {
+export function hookEntry(spec: HookSpec, launcher: Launcher, flags: HookFlags = {}): HookEntry {
   return {
     type: 'command',
     command: hookArgv(spec, launcher, flags).map(shellQuote).join(' '),
@@ -123,7 +143,7 @@ export function hookEntry(spec: HookSpec, launcher: Launcher, flags: InstallFlag
 }
 
 /** The hooks grouped by event, one group (matcher "") per event, in HOOKS order. */
-export function hooksConfig(launcher: Launcher, flags: InstallFlags = {}): HooksConfig {
+export function hooksConfig(launcher: Launcher, flags: HookFlags = {}): HooksConfig {
   const config: HooksConfig = {};
   for (const spec of HOOKS) {
     const groups = (config[spec.event] ??= [{ matcher: '', hooks: [] }]);

@@ -30,6 +30,7 @@ const PendingQuery = z.strictObject({
   topic: TopicSchema.optional(),
   limit: intParam(1, 1000).default(50),
   ack: boolParam.default(false),
+  claim: boolParam.default(false),
   start: z.enum(['head', 'earliest']).optional(),
 });
 
@@ -52,9 +53,10 @@ const AckBody = z
     consumer: ConsumerNameSchema.default(DEFAULT_CONSUMER),
     up_to_seq: z.number().int().nonnegative().optional(),
     up_to_event_id: z.number().int().nonnegative().optional(),
+    seqs: z.array(z.number().int().positive()).min(1).max(1000).optional(),
   })
-  .refine((b) => (b.up_to_seq === undefined) !== (b.up_to_event_id === undefined), {
-    message: 'give exactly one of up_to_seq or up_to_event_id',
+  .refine((b) => [b.up_to_seq, b.up_to_event_id, b.seqs].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of up_to_seq, up_to_event_id or seqs',
   });
 
 const SubscribeBody = SubscribeInputSchema.omit({ client_id: true });
@@ -110,7 +112,13 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
     [LOCAL_API.ack]: {
       POST: async (req, res) => {
         const b = await body(AckBody, req);
-        const state = await ops.ack(b.up_to_seq === undefined ? { consumer: b.consumer, upToEventId: b.up_to_event_id! } : { consumer: b.consumer, upToSeq: b.up_to_seq });
+        const state = await ops.ack(
+          b.seqs !== undefined
+            ? { consumer: b.consumer, seqs: b.seqs }
+            : b.up_to_seq === undefined
+              ? { consumer: b.consumer, upToEventId: b.up_to_event_id! }
+              : { consumer: b.consumer, upToSeq: b.up_to_seq },
+        );
         sendJson(res, 200, state);
       },
     },

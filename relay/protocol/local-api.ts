@@ -35,10 +35,15 @@ export interface PendingParams {
   limit?: number;
   /** Move the consumer's cursor past the returned events. */
   ack?: boolean;
+  /**
+   * Only /v1/pending, without ack: hand the events over (claimed for a lease, skipped by other takers on the
+   * consumer until acked) rather than only show them. /v1/wait always claims.
+   */
+  claim?: boolean;
   start?: ConsumerStart;
 }
 
-export interface WaitParams extends Omit<PendingParams, 'start'> {
+export interface WaitParams extends Omit<PendingParams, 'start' | 'claim'> {
   timeout_ms?: number;
 }
 
@@ -114,11 +119,15 @@ export interface WaitResponse {
   pending: number;
 }
 
-/** `POST /v1/ack`: exactly one of `up_to_seq` (what the UI and hooks hold) or `up_to_event_id` (what agents see). */
+/**
+ * `POST /v1/ack`: exactly one of `up_to_seq` (what the UI holds), `up_to_event_id` (what agents see) or `seqs`
+ * (exactly the events a hook listed and printed, and no older one another taker may hold).
+ */
 export interface AckRequest {
   consumer?: string;
   up_to_seq?: number;
   up_to_event_id?: number;
+  seqs?: number[];
 }
 
 /** A consumer's read position; also the answer of `POST /v1/ack`. */

@@ -94,10 +94,12 @@ async function floorRelease(dir: string): Promise<Round> {
       subscription_id: 's',
       event: { event_id: id, topic: 'deal.won', category: 'crm', aggregate_type: 'deal', aggregate_id: `d${id}`, actor_id: null, correlation_id: null, occurred_at: new Date().toISOString(), payload: { id } },
     });
+    // One consumer per waiter, each claiming what it takes, as the relay's waiters do: within one consumer an
+    // event goes to one taker only (relay/inbox/claims.ts), so N takers of one event need N consumers.
     const round = async (consumer: string, id: number) => {
-      await inbox.consumer(consumer);
+      for (let k = 0; k < N; k++) await inbox.consumer(`${consumer}-${k}`);
       const before = await settledHeap();
-      const waits = Array.from({ length: N }, () => inbox.waitForPending(consumer, { timeoutMs: 30_000 }));
+      const waits = Array.from({ length: N }, (_, k) => inbox.waitForPending(`${consumer}-${k}`, { timeoutMs: 30_000, leaseMs: 60_000 }));
       const parked = await settledHeap();
       const t0 = performance.now();
       await inbox.append([event(id)]);
@@ -343,9 +345,10 @@ export async function benchWaiters(): Promise<BenchRow[]> {
       const round = (a: Agent) => (consumer: string) =>
         Array.from(
           { length: N },
-          () =>
+          (_, k) =>
             new Promise<void>((resolve, reject) => {
-              get(`${url}${path(consumer)}`, { agent: a, headers }, (res) => {
+              // One consumer per long-poll: one event reaches every one of them (a consumer hands it to one).
+              get(`${url}${path(`${consumer}-${k}`)}`, { agent: a, headers }, (res) => {
                 let body = '';
                 res.setEncoding('utf8').on('data', (c: string) => (body += c));
                 res.on('end', () => ((JSON.parse(body) as { status?: string }).status === 'event' ? resolve() : reject(new Error(`${res.statusCode} ${body.slice(0, 200)}`))));
@@ -387,7 +390,7 @@ export async function benchWaiters(): Promise<BenchRow[]> {
       }
       const calls = (consumer: string) =>
         Array.from({ length: N }, (_, i) =>
-          sessions[i % SESSIONS]!.callTool({ name: 'wait_for_event', arguments: { consumer, timeout_seconds: 30 } }, undefined, { onprogress: () => undefined }).then((r) => {
+          sessions[i % SESSIONS]!.callTool({ name: 'wait_for_event', arguments: { consumer: `${consumer}-${i}`, timeout_seconds: 30 } }, undefined, { onprogress: () => undefined }).then((r) => {
             const s = r.structuredContent as { status?: string } | undefined;
             if (s?.status !== 'event') throw new Error(`wait_for_event: ${JSON.stringify(r).slice(0, 200)}`);
           }),

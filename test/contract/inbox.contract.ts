@@ -276,6 +276,81 @@ export function inboxContract(name: string, make: MakeInbox): void {
       });
     });
 
+    describe('claims', () => {
+      it('hands each event to one taker: a second claim on the consumer gets the next events, a view still sees all', async () => {
+        const inbox = await open();
+        await inbox.append([incoming(1), incoming(2), incoming(3)]);
+        expect(ids(inbox.claim(DEFAULT_CONSUMER, { limit: 2, leaseMs: 60_000 }))).toEqual([1, 2]);
+        expect(ids(inbox.claim(DEFAULT_CONSUMER, { leaseMs: 60_000 }))).toEqual([3]);
+        expect(inbox.claim(DEFAULT_CONSUMER, { leaseMs: 60_000 })).toEqual([]);
+        expect(ids(inbox.pending(DEFAULT_CONSUMER))).toEqual([1, 2, 3]);
+        expect(inbox.unclaimedCount(DEFAULT_CONSUMER)).toBe(0);
+        expect(inbox.stats().claimed).toBe(3);
+        // Claims are per consumer: another consumer's takers are not affected.
+        await inbox.consumer('other', { startAt: 'earliest' });
+        expect(ids(inbox.claim('other', { leaseMs: 60_000 }))).toEqual([1, 2, 3]);
+      });
+
+      it('an ack ends the claim for good; a release hands the events back at once', async () => {
+        const inbox = await open();
+        await inbox.append([incoming(1), incoming(2), incoming(3)]);
+        const taken = inbox.claim(DEFAULT_CONSUMER, { limit: 2, leaseMs: 60_000 });
+        await inbox.ackEvents(DEFAULT_CONSUMER, [taken[0]!.seq]);
+        inbox.release(DEFAULT_CONSUMER, [taken[1]!.seq]);
+        expect(inbox.stats().claimed).toBe(0);
+        expect(ids(inbox.claim(DEFAULT_CONSUMER, { leaseMs: 60_000 }))).toEqual([2, 3]);
+        await inbox.ack(DEFAULT_CONSUMER, 3);
+        expect(inbox.stats().claimed).toBe(0);
+        expect(inbox.claim(DEFAULT_CONSUMER, { leaseMs: 60_000 })).toEqual([]);
+      });
+
+      it('a claim not acked within its lease goes to the next taker, waking a parked one (fake timers)', async () => {
+        const inbox = await open();
+        vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+        await inbox.append([incoming(1)]);
+        expect(ids(inbox.claim(DEFAULT_CONSUMER, { leaseMs: 1_000 }))).toEqual([1]); // this taker then dies
+        let got: StoredEvent[] | undefined;
+        void inbox.waitForPending(DEFAULT_CONSUMER, { timeoutMs: 60_000, leaseMs: 1_000 }).then((events) => (got = events));
+        await vi.advanceTimersByTimeAsync(999);
+        expect(got).toBeUndefined();
+        await vi.advanceTimersByTimeAsync(1);
+        expect(ids(got!)).toEqual([1]);
+        expect(inbox.stats().claimed).toBe(1); // now held by the waiter that took it
+      });
+
+      it('claiming waiters on one consumer take different events or keep waiting', async () => {
+        const inbox = await open();
+        await inbox.consumer('crowd');
+        const results: StoredEvent[][] = [];
+        const waits = Array.from({ length: 5 }, () => inbox.waitForPending('crowd', { timeoutMs: 60_000, limit: 1, leaseMs: 60_000 }).then((e) => results.push(e)));
+        await inbox.append([incoming(1), incoming(2), incoming(3)]);
+        await vi.waitFor(() => expect(results).toHaveLength(3));
+        expect(results.map(ids).sort()).toEqual([[1], [2], [3]]);
+        expect(inbox.stats().waiters).toBe(2);
+        await inbox.append([incoming(4), incoming(5)]);
+        await Promise.all(waits);
+        expect(results.flatMap(ids).sort()).toEqual([1, 2, 3, 4, 5]);
+      });
+
+      it('a view (waitForPending without a lease) neither claims nor skips claimed events', async () => {
+        const inbox = await open();
+        await inbox.append([incoming(1)]);
+        inbox.claim(DEFAULT_CONSUMER, { leaseMs: 60_000 });
+        expect(ids(await inbox.waitForPending(DEFAULT_CONSUMER, { timeoutMs: 60_000 }))).toEqual([1]);
+        expect(inbox.stats().claimed).toBe(1);
+      });
+
+      it('close ends every claim and its timer', async () => {
+        const inbox = await open();
+        await inbox.append([incoming(1)]);
+        vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+        inbox.claim(DEFAULT_CONSUMER, { leaseMs: 60_000 });
+        expect(vi.getTimerCount()).toBeGreaterThan(0);
+        await inbox.close();
+        expect(vi.getTimerCount()).toBe(0);
+      });
+    });
+
     describe('consumers', () => {
       it('has the default consumer from the first start, at seq 0, seeing everything', async () => {
         const inbox = await open();

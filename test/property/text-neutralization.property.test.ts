@@ -186,8 +186,8 @@ describe('hook text (relay/hooks/format.ts)', () => {
 
   it('describeEvents: within 4 KB, markers exactly once and unforgeable, one numbered line per event', () => {
     fc.assert(
-      fc.property(fc.array(arbHookEvent, { maxLength: 14 }), fc.nat({ max: 50 }), arbText, (events, more, server) => {
-        const text = describeEvents({ intro: 'Push Relay: test intro.', events, more, server });
+      fc.property(fc.array(arbHookEvent, { maxLength: 14 }), fc.nat({ max: 50 }), fc.constantFrom('settings' as const, 'plugin' as const), (events, more, mode) => {
+        const text = describeEvents({ intro: 'Push Relay: test intro.', events, more, mode });
         expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_TEXT_BYTES);
         const lines = text.split('\n');
         expect(lines.filter((l) => l === BEGIN_MARKER)).toHaveLength(1);

@@ -12,7 +12,7 @@ export interface PendingQuery {
   consumer: string;
   topic?: string | undefined;
   limit: number;
-  /** Move the consumer's cursor past the returned events. */
+  /** Move the consumer's cursor past the returned events; without it they are claimed for a lease (consumer-ops.ts). */
   ack: boolean;
   /** Where the consumer starts if this is its first use (DESIGN.md "Consumers"). */
   start?: ConsumerStart | undefined;

@@ -10,7 +10,8 @@ export function coreBackend(core: RelayCore): ToolBackend {
   const { control } = core;
   const ops = consumerOps(core.inbox);
   return {
-    pending: (q) => ops.pending(q),
+    // get_pending_events hands over what it returns: claimed (and acked, by default), never a mere view.
+    pending: (q) => ops.pending({ ...q, claim: true }),
     // wait_for_event hands over what it returns: acked, like the hooks do.
     wait: (q) => ops.wait({ ...q, ack: true }),
     ack: async (consumer, upToEventId) => {

@@ -39,7 +39,7 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
   };
 
   return {
-    pending: (q) => call<PendingResponse>(localApiPath(LOCAL_API.pending, { consumer: q.consumer, topic: q.topic, limit: q.limit, ack: q.ack, start: q.start })),
+    pending: (q) => call<PendingResponse>(localApiPath(LOCAL_API.pending, { consumer: q.consumer, topic: q.topic, limit: q.limit, ack: q.ack, claim: true, start: q.start })),
 
     async wait(q) {
       const deadline = Date.now() + q.timeoutMs;

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLauncher } from '../../../relay/install/launcher.js';
 import { MARKETPLACE_NAME, PLUGIN_NAME } from '../../../relay/install/plugin.js';
-import { hooksConfig, mcpServerEntry } from '../../../relay/install/spec.js';
+import { hooksConfig, mcpServerEntry, mcpToolName } from '../../../relay/install/spec.js';
 import { messagesText } from '../../helpers/model-server.js';
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
 import { startRelayHarness, type RelayHarness } from '../../integration/hooks/harness.js';
@@ -42,7 +42,8 @@ const readJson = (rel: string) => JSON.parse(readFileSync(join(PLUGIN_DIR, rel),
 describe('the Claude Code plugin', { timeout: 180_000 }, () => {
   it('holds the installer’s hooks and MCP server (one source of truth)', () => {
     const launcher = defaultLauncher();
-    expect(readJson('hooks/hooks.json').hooks).toEqual(hooksConfig(launcher));
+    // The same hooks, told they run from the plugin (--plugin): a plugin's tools have other names.
+    expect(readJson('hooks/hooks.json').hooks).toEqual(hooksConfig(launcher, { plugin: true }));
     expect(readJson('.mcp.json')).toEqual({ mcpServers: { 'push-relay': mcpServerEntry(launcher) } });
     expect(readJson('.claude-plugin/plugin.json')).toMatchObject({ name: PLUGIN_NAME });
   });
@@ -94,6 +95,10 @@ describe('the Claude Code plugin', { timeout: 180_000 }, () => {
       expect(out.stdout).toContain('Saw Plugin Corp.');
       const [first] = model.mainRequests();
       expect(messagesText(first!)).toContain(`deal.won #${event.event_id}`);
+      // The hook text names the tool by the name Claude Code gave the plugin's server, and that tool exists.
+      const tool = mcpToolName('get_pending_events', 'plugin');
+      expect(messagesText(first!)).toContain(tool);
+      expect((first!.tools ?? []).map((t) => t.name)).toContain(tool);
     });
   });
 });

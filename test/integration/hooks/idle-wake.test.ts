@@ -73,6 +73,27 @@ describe('hook idle-wake', () => {
     expect(existsSync(idleWakeLockFile(h.home.path, 'iw-wake'))).toBe(false);
   });
 
+  it('two idle sessions on one consumer: one event wakes exactly one of them; the next wakes the other', async () => {
+    const claude = fakeClaude();
+    const a = idleWake(h.home.path, 'iw-two-a', { CLAUDE_PID: String(claude.pid) });
+    const b = idleWake(h.home.path, 'iw-two-b', { CLAUDE_PID: String(claude.pid) });
+    await waitFor(async () => (await waiters()) >= 2, { what: 'both idle-wakes waiting on /v1/wait', timeoutMs: 20_000 });
+    const first = await h.emit('deal.won', { name: 'Only once' });
+    const woken = await Promise.race([a.done.then(() => a), b.done.then(() => b)]);
+    const other = woken === a ? b : a;
+    const run = await woken.done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`deal.won #${first.event_id}`);
+    // The other one is still waiting: it was not handed the same event.
+    await waitFor(async () => (await waiters()) === 1, { what: 'one idle-wake still waiting' });
+    expect(running(other)).toBe(true);
+    const second = await h.emit('deal.won', { name: 'The next one' });
+    const next = await other.done;
+    expect(next.code).toBe(2);
+    expect(next.stderr).toContain(`deal.won #${second.event_id}`);
+    expect(next.stderr).not.toContain(`#${first.event_id} `);
+  });
+
   it('exits 0 at once in print mode (CLAUDE_CODE_SESSION_ATTENDED=0)', async () => {
     await h.emit('deal.created', { name: 'print mode' });
     const run = await idleWake(h.home.path, 'iw-print', { CLAUDE_CODE_SESSION_ATTENDED: '0', CLAUDE_PID: String(fakeClaude().pid) }).done;

@@ -58,6 +58,8 @@ describe('hooks and a late relay', () => {
     await waitFor(() => seen.length >= 1, { what: 'the pending request' });
     expect(seen.map((r) => r.method)).toEqual(['GET']);
     expect(new URL(seen[0]!.url, 'http://x').searchParams.get('ack')).toBe('false');
+    // …but claims them: another session's hook on the same consumer skips them until the ack.
+    expect(new URL(seen[0]!.url, 'http://x').searchParams.get('claim')).toBe('true');
   });
 
   it('an answer in time: the hook acks exactly the listed events, then blocks with them', async () => {
@@ -68,6 +70,7 @@ describe('hooks and a late relay', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ decision: 'block' });
     const ack = seen.find((r) => r.method === 'POST');
     expect(ack?.url).toBe('/v1/ack');
-    expect(JSON.parse(ack!.body)).toEqual({ consumer: 'claude-code', up_to_seq: 7 });
+    // Exactly the listed seqs, not "up to" the last: an older event may be claimed by another taker.
+    expect(JSON.parse(ack!.body)).toEqual({ consumer: 'claude-code', seqs: [7] });
   });
 });

@@ -39,6 +39,16 @@ describe('hook stop', () => {
     expect(DEFAULT_CONSUMER).toBe(INBOX_DEFAULT_CONSUMER);
   });
 
+  it('names get_pending_events as Claude Code does for its install mode (--plugin in the plugin hooks.json)', async () => {
+    await h.emit('deal.won', { name: 'Plugin mode' });
+    const plugin = reasonOf(await runHook('stop', h.home.path, stopInput({ session_id: 'sess-plugin' }), { args: ['--plugin'] }));
+    expect(plugin).toContain('mcp__plugin_push-relay_push-relay__get_pending_events');
+    expect(plugin).not.toContain('mcp__push-relay__');
+    await h.emit('deal.won', { name: 'Settings mode' });
+    const settings = reasonOf(await runHook('stop', h.home.path, stopInput({ session_id: 'sess-settings' })));
+    expect(settings).toContain('mcp__push-relay__get_pending_events');
+  });
+
   it('blocks with the pending events, then acks them: a second stop with nothing new exits 0 silently', async () => {
     const won = await h.emit('deal.won', { name: 'Acme renewal', amount: 120000, new_stage: 'Closed Won', owner: 'rep@demo' });
     const ticket = await h.emit('ticket.created', { ticket_id: 'T-9', priority: 'p1', subject: 'Login broken' });

@@ -2,6 +2,7 @@
 // reference push server whose emits the test controls (DESIGN.md "Local MCP tools", 'Who uses it' 3).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../../../relay/core/relay.js';
+import { DATA_IS } from '../../../relay/local/mcp/schemas.js';
 import { TOOL_NAMES } from '../../../relay/local/mcp/tools.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { CLIENT_ID, connectHttp, emitAndStore, startInProcessRelay, startWorld, text, type HttpClient, type WaitOut, type World } from './harness.js';
@@ -72,7 +73,7 @@ describe('/mcp over Streamable HTTP', () => {
     const c = await client();
     const r = await c.call('wait_for_event', { consumer: 'patient', timeout_seconds: 0.3 });
     expect(r.isError).toBeFalsy();
-    expect(r.structuredContent).toEqual({ status: 'timeout', consumer: 'patient', events: [], pending: 0 });
+    expect(r.structuredContent).toEqual({ status: 'timeout', consumer: 'patient', events: [], pending: 0, data_is: DATA_IS });
     expect(text(r)).toContain('timeout');
   });
 
@@ -123,7 +124,8 @@ describe('/mcp over Streamable HTTP', () => {
 
   it('releases 200 concurrent wait_for_event callers with one event', async () => {
     const c = await client();
-    const calls = Array.from({ length: 200 }, () => c.ok<WaitOut>('wait_for_event', { consumer: 'crowd', timeout_seconds: 120 }));
+    // One consumer each: within one consumer an event goes to one taker only (claims.test.ts).
+    const calls = Array.from({ length: 200 }, (_, i) => c.ok<WaitOut>('wait_for_event', { consumer: `crowd-${i}`, timeout_seconds: 120 }));
     await waitFor(() => waiters() === 200, { timeoutMs: 30_000, what: '200 parked waits' });
     const emitted = await world.emit('deal.won', { crowd: true });
     const results = await Promise.all(calls);

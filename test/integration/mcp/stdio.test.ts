@@ -198,10 +198,10 @@ describe('push-relay mcp without a relay', () => {
 
   it('the channel pushes every one of 500 events that arrived while the relay was down, once and in order', async () => {
     const world = await startWorld();
-    cleanups.push(() => world.close());
+    cleanup.add(() => world.close());
     const home = (await tempDir('relay-mcp-gap-')).path;
     let daemon = await startDaemon(world, home);
-    cleanups.push(() => daemon.process.kill('SIGKILL'));
+    cleanup.add(() => daemon.process.kill('SIGKILL'));
     const mcp = await spawnMcp(['--home', home, '--channel', '--channel-retry-ms', '100']);
     await waitFor(() => mcp.stderr().includes('channel: connected'), { timeoutMs: 20_000, what: 'the channel to connect' });
     const before = await world.emit('ticket.created', { name: 'before the gap' });
@@ -211,7 +211,7 @@ describe('push-relay mcp without a relay', () => {
     await daemon.process.kill('SIGTERM');
     for (let i = 0; i < 500; i++) await world.emit('ticket.created', { i });
     daemon = await startDaemon(world, home);
-    cleanups.push(() => daemon.process.kill('SIGKILL'));
+    cleanup.add(() => daemon.process.kill('SIGKILL'));
     const after = await world.emit('ticket.created', { name: 'after the gap' });
     // A batch is pushed as a few events and one summary (first_event_id..last_event_id, count) of the rest.
     const lastPushed = (m: Record<string, string>) => (m.kind === 'summary' ? m.last_event_id : m.event_id);

@@ -4,15 +4,16 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InboxWriteError } from '../../../relay/inbox/errors.js';
 import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';
 import type { ConsumerState } from '../../../relay/inbox/types.js';
 import type { RelayCore } from '../../../relay/local/core.js';
+import { consumerOps } from '../../../relay/local/consumer-ops.js';
 import { coreBackend } from '../../../relay/local/mcp/core-backend.js';
 import { createToolServer } from '../../../relay/local/mcp/server.js';
 import { startLocalServer } from '../../../relay/local/server.js';
-import { LOCAL_API, localApiPath, type PendingParams } from '../../../relay/protocol/local-api.js';
+import { LOCAL_API, localApiPath, type PendingParams, type WaitResponse } from '../../../relay/protocol/local-api.js';
 import { silentLogger } from '../../../relay/util/log.js';
 import { incoming } from '../../contract/inbox.contract.js';
 import { fakeCore } from '../../helpers/fake-core.js';
@@ -103,7 +104,8 @@ describe.each(Object.entries(surfaces))('consumer operations on %s', (_name, ope
 
   it('an ack that cannot be written is a failure, and the events stay pending', async () => {
     const { inbox, surface } = await setUp();
-    await surface.pending({ consumer: 'reader', start: 'earliest' }); // the consumer exists, at the earliest event
+    // The consumer exists, at the earliest event (made on the inbox: get_pending_events with ack: false claims).
+    await inbox.consumer('reader', { startAt: 'earliest' });
     inbox.failAcks = true;
     for (const outcome of [await surface.pending({ consumer: 'reader', ack: true }), await surface.wait('reader')]) {
       expect(outcome.ok).toBe(false);
@@ -112,5 +114,54 @@ describe.each(Object.entries(surfaces))('consumer operations on %s', (_name, ope
     inbox.failAcks = false;
     expect(await surface.wait('reader')).toEqual({ ok: true, eventIds: [101, 102] });
     expect(await surface.pending({ consumer: 'reader' })).toEqual({ ok: true, eventIds: [] });
+  });
+});
+
+describe('hand-overs without an immediate ack (claims with a lease)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a taker that claims without acking and disappears: after the lease another taker gets the events (fake timers)', async () => {
+    const inbox = new MemoryInbox();
+    await inbox.append([incoming(101), incoming(102)]);
+    const ops = consumerOps(inbox, { leaseMs: 30_000 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const first = await ops.pending({ consumer: 'claude-code', limit: 10, ack: false, claim: true });
+    expect(first.events.map((e) => e.event_id)).toEqual([101, 102]);
+    expect(first.pending).toBe(0);
+    // The first taker never acks. A second one waits, and is handed nothing while the lease holds.
+    let second: WaitResponse | undefined;
+    void ops.wait({ consumer: 'claude-code', limit: 10, ack: true, timeoutMs: 120_000, signal: new AbortController().signal }).then((r) => (second = r));
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(second).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.waitFor(() => expect(second?.events.map((e) => e.event_id)).toEqual([101, 102]));
+    expect(inbox.pending('claude-code')).toEqual([]);
+    await inbox.close();
+  });
+
+  it('a wait whose caller went away hands its claimed events back at once, not after the lease', async () => {
+    const inbox = new MemoryInbox();
+    await inbox.consumer('w');
+    const ops = consumerOps(inbox, { leaseMs: 3_600_000 });
+    const gone = new AbortController();
+    // The wait takes the event in the append's synchronous wake-up; the caller is gone before it can answer.
+    const abandoned = ops.wait({ consumer: 'w', limit: 10, ack: true, timeoutMs: 60_000, signal: gone.signal });
+    await inbox.append([incoming(7)]);
+    gone.abort();
+    expect((await abandoned).events).toEqual([]);
+    const next = await ops.wait({ consumer: 'w', limit: 10, ack: true, timeoutMs: 60_000, signal: new AbortController().signal });
+    expect(next.events.map((e) => e.event_id)).toEqual([7]);
+    await inbox.close();
+  });
+
+  it('a view (/v1/pending without ack or claim) takes nothing', async () => {
+    const inbox = new MemoryInbox();
+    await inbox.append([incoming(1)]);
+    const ops = consumerOps(inbox);
+    expect((await ops.pending({ consumer: 'claude-code', limit: 10, ack: false })).events).toHaveLength(1);
+    expect(inbox.stats().claimed).toBe(0);
+    await inbox.close();
   });
 });

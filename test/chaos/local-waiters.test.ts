@@ -127,8 +127,13 @@ describe('chaos: 200 wait_for_event callers disconnecting at random', () => {
     await waitFor(() => waiters() === parked, { timeoutMs: 60_000, what: `${parked} parked waits (have ${waiters()})` });
     for (const launch of later) launch();
     await Promise.all(actions.map((a) => a()));
-    // Whoever is still waiting for an event gets one.
-    await server.emit(TENANT, { topic: 'deal.won', payload: { release: true } });
+    // Whoever is still waiting for an event gets one. A hand-over is a claim (DESIGN.md "Semantics",
+    // Consumers): one event goes to one waiter per consumer, so events are emitted one at a time until no
+    // waiter is left; each one releases at least one waiter while any is parked.
+    for (let n = waiters(), round = 0; n > 0; n = waiters(), round++) {
+      await server.emit(TENANT, { topic: 'deal.won', payload: { release: round } });
+      await waitFor(() => waiters() < n, { timeoutMs: 30_000, what: `a waiter released by event ${round} (have ${waiters()} of ${n})` });
+    }
     const results = await Promise.all([...outcomes, ...polls]);
     await waitFor(() => waiters() === 0, { timeoutMs: 30_000, what: `no waiter left (have ${waiters()})` });
 

@@ -1,6 +1,7 @@
-// Where the running relay is: `<home>/relay.json` and `<home>/local-token`. A module of its own (node:fs,
-// node:path and node:os only) so the short hooks can find the relay without loading local-client.ts and node:http with
-// it (they speak raw-get.ts instead); local-client.ts re-exports all of it.
+// Where the running relay is: `<home>/relay.json` and `<home>/local-token`. A module of its own (node:fs and
+// node:path through the home trust check and safe-fs; no node:http, no package) so the short hooks can find the
+// relay without loading local-client.ts and node:http with it (they speak raw-get.ts instead); local-client.ts
+// re-exports all of it.
 import { RelayError } from '../util/errors.js';
 import { homePaths } from '../config/home.js';
 import { assertHomeTrusted, type TrustIo } from '../config/home-trust.js';

@@ -14,7 +14,7 @@ export async function contextHook(options: HookOptions, hookEventName: ContextEv
   // The formatter loads only when there is something to say (the common case, nothing pending, skips it).
   const [{ describeEvents }] = await Promise.all([
     import('./format.js'),
-    ackListed(options.home, answer.consumer, answer.events, timeLeft(options.deadline)),
+    ackListed(answer, timeLeft(options.deadline)),
   ]);
   const n = answer.events.length;
   const when = hookEventName === 'SessionStart' ? 'while no session was reading them' : 'since the last turn';

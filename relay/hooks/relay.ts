@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_API, localApiPath, type AckRequest, type PendingResponse } from '../protocol/local-api.js';
+import type { RelayEndpoint } from '../client/endpoint.js';
 import type { HookEvent } from './format.js';
 
 export interface PendingAnswer {
@@ -13,6 +14,8 @@ export interface PendingAnswer {
   events: HookEvent[];
   /** Events still pending after the listed ones. */
   pending: number;
+  /** The relay that handed them over: the ack goes to it (found once, trust-checked once). */
+  relay: RelayEndpoint;
 }
 
 export interface PendingRequest {
@@ -39,7 +42,7 @@ export async function fetchPending(home: string, req: PendingRequest): Promise<P
     if (res.status !== 200) return undefined;
     const answer = JSON.parse(res.body) as Partial<PendingResponse> | null;
     if (!answer || !Array.isArray(answer.events)) return undefined;
-    return { consumer: String(answer.consumer ?? req.consumer), events: answer.events, pending: Number(answer.pending) || 0 };
+    return { consumer: String(answer.consumer ?? req.consumer), events: answer.events, pending: Number(answer.pending) || 0, relay };
   } catch {
     return undefined;
   }
@@ -50,12 +53,12 @@ export async function fetchPending(home: string, req: PendingRequest): Promise<P
  * which acks them itself). Returns false when the ack may not have happened; the caller prints anyway, so the
  * events are handed over once more after the claim's lease (at least once) but are never lost.
  */
-export async function ackListed(home: string, consumer: string, events: readonly HookEvent[], timeoutMs: number): Promise<boolean> {
-  const seqs = events.map((e) => e.seq).filter((s): s is number => s !== undefined);
+export async function ackListed(answer: PendingAnswer, timeoutMs: number): Promise<boolean> {
+  const { relay, consumer } = answer;
+  const seqs = answer.events.map((e) => e.seq).filter((s): s is number => s !== undefined);
   if (seqs.length === 0 || timeoutMs <= 0) return false;
   try {
-    const [{ findRelay }, { rawRequest }] = await Promise.all([import('../client/endpoint.js'), import('../client/raw-get.js')]);
-    const relay = findRelay(home);
+    const { rawRequest } = await import('../client/raw-get.js');
     const body: AckRequest = { consumer, seqs };
     const res = await rawRequest(relay.url, LOCAL_API.ack, { authorization: `Bearer ${relay.token}` }, timeoutMs, JSON.stringify(body));
     return res.status === 200;

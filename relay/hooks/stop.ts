@@ -63,7 +63,7 @@ export async function stopHook(options: HookOptions): Promise<HookResult> {
   // The formatter loads only when there is something to say (the common case, nothing pending, skips it).
   const [{ describeEvents }] = await Promise.all([
     import('./format.js'),
-    ackListed(home, answer.consumer, answer.events, timeLeft(options.deadline)),
+    ackListed(answer, timeLeft(options.deadline)),
   ]);
   const n = answer.events.length;
   const reason = describeEvents({

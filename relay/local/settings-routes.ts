@@ -10,12 +10,12 @@ import { z } from 'zod';
 import { SettingsError, type Settings, type SettingsPatch, type SettingsStore } from '../config/settings.js';
 import { RelayConfigError } from '../core/errors.js';
 import { ConfigError } from '../upstream/server-url.js';
-import { LOCAL_API } from '../protocol/local-api.js';
+import { LOCAL_API, type SettingsResponse } from '../protocol/local-api.js';
 import { HttpError, readJson, sendJson, type Handler } from '../util/http.js';
 
 export const SETTINGS_PATH = LOCAL_API.settings;
 
-export type KeyStorage = 'plain' | 'encrypted';
+export type KeyStorage = NonNullable<SettingsView['apiKeyStorage']>;
 
 /** The change that stores a new API key (`null`: remove it). Throws HttpError when it cannot be stored. */
 export type KeyWriter = (key: string | null) => Promise<{ patch: SettingsPatch; storage: KeyStorage }>;
@@ -44,16 +44,8 @@ export interface SettingsRoutesOptions {
   prepare(next: Settings, key: string | null | undefined): Promise<PreparedSettings>;
 }
 
-/** What the UI sees: the settings file with the key reduced to whether it is set. */
-export interface SettingsView {
-  server: string | null;
-  clientId: string | null;
-  apiKeySet: boolean;
-  apiKeyStorage: KeyStorage | null;
-  localPort: number | null;
-  /** Kept for the notification policy's own page (relay/notify validates it). */
-  notifications: Record<string, unknown> | null;
-}
+/** What the UI sees: the settings file with the key reduced to whether it is set (the local API contract's shape). */
+export type SettingsView = SettingsResponse['settings'];
 
 /** Fields the UI may write. `null` clears one (server: back to demo mode). Unknown keys are refused. */
 export const SettingsUpdateSchema = z.strictObject({

@@ -262,6 +262,7 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
       } catch (err) {
         log.warn(`relay shutdown: ${(err as Error).message}`);
       }
+      log.flush();
     })();
     return closing;
   }

@@ -53,4 +53,5 @@ export async function run(argv: string[]): Promise<void> {
   const signal = await stopped;
   log.info(`${signal}: shutting down`);
   await relay.close();
+  log.flush();
 }

@@ -18,6 +18,8 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   /** Adds a value that must never be printed (an API key, the local token). */
   addSecret(secret: string): void;
+  /** Writes the sums of repeat windows still open, so a shutdown does not lose how often a line repeated. */
+  flush(): void;
 }
 
 const BEARER = /(Bearer\s+)[^\s"']+/gi;
@@ -146,6 +148,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
     addSecret: (s) => void secrets.add(s),
+    flush: () => {
+      if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
+      sweepTimer = undefined;
+      for (const r of repeats.values()) summarize(r);
+      repeats.clear();
+    },
   };
 }
 
@@ -164,4 +172,5 @@ export const silentLogger: Logger = {
   warn: () => undefined,
   error: () => undefined,
   addSecret: () => undefined,
+  flush: () => undefined,
 };

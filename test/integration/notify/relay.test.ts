@@ -5,7 +5,7 @@ import { startRelay, type RelayOptions, type RunningRelay } from '../../../relay
 import { MemoryNotifier } from '../../../relay/notify/memory-notifier.js';
 import type { NotificationStatus } from '../../../relay/notify/service.js';
 import { startReferenceServer, type ReferenceServer } from '../../../relay/reference-server/server.js';
-import type { Logger } from '../../../relay/util/log.js';
+import { captureLog } from '../../helpers/capture-log.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { useCleanups } from '../../helpers/cleanups.js';
@@ -36,13 +36,6 @@ async function relay(ref: ReferenceServer, dir: string, options: Partial<RelayOp
   return r;
 }
 
-function captureLog() {
-  const lines: string[] = [];
-  const at = (level: string) => (msg: string) => void lines.push(`${level}: ${msg}`);
-  const log: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), addSecret: () => undefined };
-  return { log, lines };
-}
-
 describe('relay core with notifications', () => {
   it('pops up each newly stored event, and nothing for stored events after a restart', async () => {
     const ref = await server();
@@ -66,7 +59,7 @@ describe('relay core with notifications', () => {
 
   it('headless: no D-Bus session bus → one clear log line, events still reach the inbox', async () => {
     const ref = await server();
-    const { log, lines } = captureLog();
+    const { log, at } = captureLog();
     const r = await relay(ref, await home(), { log }); // default notifier (node-notifier), env without DBUS_SESSION_BUS_ADDRESS
     for (let i = 0; i < 3; i++) await ref.emit(TENANT, { topic: 'deal.won', payload: { name: `D${i}` } });
     await waitFor(() => r.core.inbox.head() === 3, { what: 'events in the inbox' });
@@ -75,8 +68,8 @@ describe('relay core with notifications', () => {
     expect(status).toMatchObject({ notifier: 'notify-send', available: false, unavailable_reason: 'no notification service (no D-Bus session bus)' });
     expect(status.counts.received).toBe(3);
     expect(status.counts.delivered).toBe(0);
-    expect(lines.filter((l) => l.includes('OS notifications'))).toEqual([
-      'warn: OS notifications are off: no notification service (no D-Bus session bus); events still reach the inbox and agents',
+    expect(at('warn').filter((l) => l.includes('OS notifications'))).toEqual([
+      'OS notifications are off: no notification service (no D-Bus session bus); events still reach the inbox and agents',
     ]);
     expect(r.core.status().upstream.state).toBe('open');
   });

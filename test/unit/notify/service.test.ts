@@ -8,15 +8,9 @@ import { MemoryNotifier } from '../../../relay/notify/memory-notifier.js';
 import { NotifierError, offLine } from '../../../relay/notify/notifier.js';
 import { NotificationService, type NotificationServiceOptions } from '../../../relay/notify/service.js';
 import { NotificationSettingsError } from '../../../relay/notify/settings.js';
-import type { Logger } from '../../../relay/util/log.js';
+import { captureLog } from '../../helpers/capture-log.js';
 import { useCleanups } from '../../helpers/cleanups.js';
 
-function captureLog() {
-  const lines: { level: string; msg: string }[] = [];
-  const at = (level: string) => (msg: string) => void lines.push({ level, msg });
-  const log: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), addSecret: () => undefined };
-  return { log, lines, warn: () => lines.filter((l) => l.level === 'warn').map((l) => l.msg) };
-}
 
 let seq = 0;
 function stored(topic: string, payload: Record<string, unknown> = {}, subscription_ids = ['sub_1']): StoredEvent {
@@ -41,7 +35,7 @@ function service(options: Partial<NotificationServiceOptions> = {}) {
   const cap = captureLog();
   const svc = new NotificationService({ clock: backgroundClock, log: cap.log, ...options, notifier });
   cleanup.add(() => svc.close());
-  return { svc, notifier, ...cap };
+  return { svc, notifier, ...cap, warn: () => cap.at('warn') };
 }
 
 /** Lets the delivery queue run (it chains promises, fake timers or not). */

@@ -89,6 +89,21 @@ describe('logger repeat collapsing', () => {
     clock.advance(120_000);
     expect(fileLines().map((l) => l.msg)).toEqual(['ready']);
   });
+
+  it('flush (at shutdown) writes the count of a window still open, once', () => {
+    const clock = manualClock();
+    const log = createLogger({ dir: dir.path, stderr: null, clock, repeatWindowMs: 60_000 });
+    for (let i = 0; i < 5; i++) log.warn('upstream disconnected; reconnecting');
+    log.info('ready');
+    log.flush();
+    clock.advance(120_000);
+    log.flush();
+    expect(fileLines().map((l) => [l.msg, l.repeated])).toEqual([
+      ['upstream disconnected; reconnecting', undefined],
+      ['ready', undefined],
+      ['upstream disconnected; reconnecting (repeated 4 more times within 60s)', 4],
+    ]);
+  });
 });
 
 describe('logger file', () => {

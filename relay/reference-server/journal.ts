@@ -2,8 +2,11 @@
 // Every record is written at once with a synchronous write (so it survives SIGKILL: the bytes are in the
 // page cache), and `sync()` batches fsyncs (group commit) so many concurrent emits share one disk flush.
 // Written by hand rather than with a store library: it is ~80 lines and must be exact about durability.
-import { closeSync, fsync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+// The file is opened without following a link and read through that same descriptor, as the relay's own files
+// are (safe-fs.ts): a link planted at journal.jsonl cannot make the server write events somewhere else.
+import { closeSync, fsync, fstatSync, ftruncateSync, mkdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { openNoFollow } from '../util/safe-fs.js';
 
 export interface JournalReadResult<T> {
   records: T[];
@@ -24,10 +27,15 @@ export class Journal<T> {
 
   /** Opens (creating) `dir/name`, returns the journal and every intact record in order. */
   static open<T>(dir: string, name: string): { journal: Journal<T> } & JournalReadResult<T> {
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, name);
-    const fd = openSync(path, 'a+');
-    const text = readFileSync(path, 'utf8');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fd = openNoFollow(join(dir, name), 'a+');
+    let text: string;
+    try {
+      text = readFileSync(fd, 'utf8');
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
     const records: T[] = [];
     let skipped = 0;
     let goodEnd = 0;

@@ -1,4 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startReferenceServer } from '../../../relay/reference-server/server.js';
@@ -49,6 +49,16 @@ describe('--data-dir', () => {
     await replay.waitForCount(METHOD.event, 3);
     expect(replay.byMethod(METHOD.event).map((m) => (m.json.params.payload as { n: number }).n)).toEqual([1, 2, 4]);
     expect(second.store.head('t1')).toBe(4); // ids continue, never reused
+  });
+
+  it('refuses a journal that is a symbolic link, and writes nothing through it', async () => {
+    const dir = await dataDir();
+    const elsewhere = await dataDir();
+    const victim = join(elsewhere, 'victim');
+    await writeFile(victim, 'precious\n');
+    await symlink(victim, join(dir, 'journal.jsonl'));
+    await expect(startReferenceServer({ tokens: { tok: 't1' }, dataDir: dir })).rejects.toMatchObject({ code: 'symlink' });
+    expect(await readFile(victim, 'utf8')).toBe('precious\n');
   });
 
   it('ignores a torn journal tail and keeps going', async () => {

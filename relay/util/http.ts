@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_KINDS, kindOfStatus, RelayError } from './errors.js';
 import { nestsDeeperThan } from '../protocol/json-depth.js';
+import { MAX_FRAME_DEPTH } from '../protocol/limits.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -70,11 +71,12 @@ function tooLarge(limit: number): HttpError {
 }
 
 /**
- * Reads and parses a JSON body, with errors a caller can act on. With `maxDepth`, a body nesting arrays and
- * objects deeper is a 400 before it is parsed: nothing downstream (schemas, JSON.stringify) then recurses
- * through thousands of levels and overflows the stack, which would be a 500.
+ * Reads and parses a JSON body, with errors a caller can act on. A body nesting arrays and objects deeper than
+ * `maxDepth` (default: what a push frame may nest, relay/protocol/limits.ts) is a 400 before it is parsed:
+ * nothing downstream (schemas, JSON.stringify) then recurses through thousands of levels and overflows the
+ * stack, which would be a 500. No body of the relay's own API or the reference server's nests that deep.
  */
-export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES, maxDepth?: number): Promise<unknown> {
+export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES, maxDepth = MAX_FRAME_DEPTH): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new HttpError(415, 'unsupported_media_type', 'send the body as JSON with "Content-Type: application/json"');
@@ -82,7 +84,7 @@ export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES, max
   const body = await readBody(req, limit);
   if (body.length === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send a JSON object');
   const text = body.toString('utf8');
-  if (maxDepth !== undefined && nestsDeeperThan(text, maxDepth)) {
+  if (nestsDeeperThan(text, maxDepth)) {
     throw new HttpError(400, 'json_too_deep', `request body nests arrays/objects deeper than ${maxDepth} levels; send flatter JSON`);
   }
   try {

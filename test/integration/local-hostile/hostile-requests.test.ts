@@ -247,6 +247,19 @@ describe('local API: bodies', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     await stillServing();
   });
+
+  it('a body nesting deeper than a frame may is refused before it is parsed, on every JSON route', async () => {
+    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    for (const [path, body] of [
+      ['/v1/subscriptions', `{"topic": ["deal.*"], "filter": ${deep}}`],
+      ['/v1/ack', `{"up_to_seq": 0, "x": ${deep}}`],
+    ] as const) {
+      const res = await send(req('POST', path, { ...auth(), ...json }, body));
+      expect(res.status, `${path} → ${res.body.slice(0, 200)}`).toBe(400);
+      expect(errorCode(res), path).toBe('json_too_deep');
+    }
+    await stillServing();
+  });
 });
 
 describe('UI static routes: path traversal', () => {

@@ -5,10 +5,11 @@
 //   - An error answer (4xx/5xx) is cut after MAX_ERROR_BODY_BYTES: only its start is ever shown.
 //   - A JSON answer fails past MAX_CONTROL_BODY_BYTES (a cut one would only fail later, as bad JSON).
 //   - An event stream may be long-lived, so what is bounded is one pending SSE event, as on the push stream
-//     (sse-feed.ts, fed a copy of the bytes); past it the stream fails.
+//     (sse-decoder.ts, fed a copy of the bytes); past it the stream fails.
 import { MAX_FRAME_BYTES } from './frame-decoder.js';
 import type { FetchFn } from './guarded-fetch.js';
-import { createSseFeed } from './sse-feed.js';
+import { MAX_PENDING_EVENT_CHARS } from '../protocol/limits.js';
+import { SseDecoder } from '../protocol/sse-decoder.js';
 
 /** Largest JSON answer of a control-plane call: a topic catalog or subscription list is far smaller. */
 export const MAX_CONTROL_BODY_BYTES = 4 * MAX_FRAME_BYTES;
@@ -64,10 +65,11 @@ function failAfter(max: number, where: string): TransformStream<Uint8Array, Uint
 }
 
 function failOnEndlessEvent(where: string): TransformStream<Uint8Array, Uint8Array> {
-  const feed = createSseFeed(() => undefined);
+  const sse = new SseDecoder({ maxPendingChars: MAX_PENDING_EVENT_CHARS });
   return new TransformStream({
     transform(chunk, controller) {
-      if (feed.push(chunk)) controller.enqueue(chunk);
+      sse.feed(chunk);
+      if (!sse.overflowed) controller.enqueue(chunk);
       else controller.error(new BodyTooLargeError(`${where} sent an SSE event without ending it within the size limit; not read further`));
     },
   });

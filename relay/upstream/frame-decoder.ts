@@ -11,13 +11,6 @@ import { MAX_FRAME_BYTES, MAX_FRAME_DEPTH } from '../protocol/limits.js';
 
 export { MAX_FRAME_BYTES, MAX_FRAME_DEPTH };
 
-/** One message as the SSE parser delivers it. */
-export interface SseMessage {
-  event: string | undefined;
-  data: string;
-  id: string | undefined;
-}
-
 export const MALFORMED_KINDS = ['oversize', 'invalid_json', 'not_jsonrpc', 'unknown_method', 'invalid_frame'] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 
@@ -31,7 +24,8 @@ export type DecodeResult = { frame: PushFrame } | Malformed;
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(Object.values(METHOD));
 
-export function decodeFrame(message: SseMessage, maxBytes = MAX_FRAME_BYTES): DecodeResult {
+/** Only the `data:` counts: the SSE `event:` name and `id:` are not trusted for routing (above). */
+export function decodeFrame(message: { data: string }, maxBytes = MAX_FRAME_BYTES): DecodeResult {
   const { data } = message;
   // Size first, before JSON.parse spends time and memory on it. A UTF-16 length is a lower bound of the
   // UTF-8 byte length and 3× an upper bound, so the exact count is needed only in between.

@@ -1,6 +1,6 @@
 // The relay's one push connection (`GET <base>/mcp/push/sse?client_id=…`, seed 000) and its reconnect policy.
 //
-// SSE parsing is eventsource-parser's, fed by sse-feed.ts (STYLE.md "Pure codec, then stateful client");
+// SSE parsing is eventsource-parser's, fed by sse-decoder.ts (STYLE.md "Pure codec, then stateful client");
 // connection state, retry and the resume point are ours, because the resume point must be the inbox's durable cursor, not the last id seen:
 // DESIGN.md "Upstream cursor" — the relay advances its resume point only past events that are durable in
 // the inbox, and on `subscription.lag` reconnects from that point so dropped events are fetched again.
@@ -20,10 +20,12 @@
 // relay is not connected, not merely that it is trying.
 import { createHash } from 'node:crypto';
 import { METHOD, type PushFrame, type SubscriptionRow } from '../protocol/frames.js';
+import { MAX_PENDING_EVENT_CHARS } from '../protocol/limits.js';
+import { SseDecoder, type SseMessage } from '../protocol/sse-decoder.js';
 import type { EventSource, IncomingEvent, Inbox, StoredEvent } from '../inbox/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { describeError, redact } from './errors.js';
-import { decodeFrame, isMalformed, MalformedCounter, type SseMessage } from './frame-decoder.js';
+import { decodeFrame, isMalformed, MalformedCounter } from './frame-decoder.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import { httpFetch, type StreamFetch, type StreamResponse } from './http-fetch.js';
 import { toServerUrl, type ServerUrl } from './server-url.js';
@@ -31,7 +33,6 @@ import { systemClock } from '../util/clock.js';
 import { VERSION } from '../util/version.js';
 import { classifyFailure, readSome, type AttemptOutcome, type Failure } from './failure.js';
 import { LagReconnects, LAG_WINDOW_MS } from './lag-reconnects.js';
-import { createSseFeed, MAX_PENDING_EVENT_CHARS } from './sse-feed.js';
 import type { Clock, PushState, PushStreamStatus, StreamError, LagRecord } from './stream-status.js';
 
 export type { Clock, LagRecord, PushState, PushStreamStatus, StreamError, StreamErrorCode } from './stream-status.js';
@@ -146,7 +147,7 @@ export class PushStream {
   #lag: LagRecord = { count: 0, dropped_total: 0, last_at: null, last_dropped_count: null };
   readonly #malformed = new MalformedCounter();
   readonly #lagReconnects = new LagReconnects();
-  /** Connections dropped because one pending SSE event outgrew its cap (sse-feed.ts). */
+  /** Connections dropped because one pending SSE event outgrew its cap (sse-decoder.ts). */
   #oversizeDrops = 0;
 
   readonly #statusListeners = new Set<(status: PushStreamStatus) => void>();
@@ -354,7 +355,7 @@ export class PushStream {
 
     this.#onOpen(attempt);
     const reader = res.body.getReader();
-    const feed = createSseFeed((message) => this.#onMessage(attempt, message));
+    const sse = new SseDecoder({ maxPendingChars: MAX_PENDING_EVENT_CHARS });
     try {
       for (;;) {
         await this.#roomFor(attempt);
@@ -368,7 +369,8 @@ export class PushStream {
         // Bytes, not only whole frames, prove the stream alive: on a link slower than one big frame per 2.5
         // heartbeats a frame-based watchdog would cut the stream mid-frame forever (found by the soak).
         this.#armWatchdog(attempt);
-        if (!feed.push(chunk.value)) return this.#oversize();
+        for (const message of sse.feed(chunk.value)) this.#onMessage(attempt, message);
+        if (sse.overflowed) return this.#oversize();
       }
     } catch (err) {
       if (attempt.gen !== this.#gen) return undefined;
@@ -385,7 +387,7 @@ export class PushStream {
     return classifyFailure(attempt, this.url, detail);
   }
 
-  /** One pending SSE event outgrew its cap (sse-feed.ts): counted, then the connection goes like a failure. */
+  /** One pending SSE event outgrew its cap (sse-decoder.ts): counted, then the connection goes like a failure. */
   #oversize(): Failure {
     this.#oversizeDrops++;
     return {

@@ -23,7 +23,7 @@ export type StreamErrorCode =
   | 'too_many_redirects'
   | 'invalid_redirect'
   | 'inbox_write_failed'
-  /** One SSE event grew past its cap without ending (sse-feed.ts); the connection was dropped. */
+  /** One SSE event grew past its cap without ending (sse-decoder.ts); the connection was dropped. */
   | 'oversize'
   /** More than a few `subscription.lag` reconnects within a minute; now they wait out the backoff. */
   | 'lag_storm'

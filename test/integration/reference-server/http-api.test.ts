@@ -123,7 +123,7 @@ describe('events relays would refuse', () => {
       const frames = reader.byMethod(METHOD.event).slice(1);
       expect(Buffer.byteLength(frames[0]!.data)).toBe(MAX_FRAME_BYTES);
       for (const message of frames) {
-        const decoded = decodeFrame({ event: message.event, data: message.data, id: message.id });
+        const decoded = decodeFrame(message);
         expect(decoded).not.toHaveProperty('malformed');
       }
     } finally {

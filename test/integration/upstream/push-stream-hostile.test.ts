@@ -8,7 +8,7 @@ import { PUSH_ENDPOINT } from '../../../relay/protocol/tools.js';
 import { httpFetch, type StreamFetch } from '../../../relay/upstream/http-fetch.js';
 import { LAG_IMMEDIATE_MAX } from '../../../relay/upstream/lag-reconnects.js';
 import type { PushStream } from '../../../relay/upstream/push-stream.js';
-import { MAX_PENDING_EVENT_CHARS } from '../../../relay/upstream/sse-feed.js';
+import { MAX_PENDING_EVENT_CHARS } from '../../../relay/protocol/limits.js';
 import { manualClock } from '../../helpers/manual-clock.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { CLIENT, flood, makeStream, storedIds, tinyServer, waitForStatus, type TinyServer } from './harness.js';

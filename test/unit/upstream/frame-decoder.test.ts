@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { frame, METHOD } from '../../../relay/protocol/frames.js';
-import { decodeFrame, isMalformed, MalformedCounter, MAX_FRAME_BYTES, type DecodeResult, type SseMessage } from '../../../relay/upstream/frame-decoder.js';
+import { decodeFrame, isMalformed, MalformedCounter, MAX_FRAME_BYTES, type DecodeResult } from '../../../relay/upstream/frame-decoder.js';
+import type { SseMessage } from '../../../relay/protocol/sse-decoder.js';
 
-const msg = (data: string, event?: string, id?: string): SseMessage => ({ data, event, id });
+const msg = (data: string, event = 'message', id?: string): SseMessage => ({ data, event, id });
 
 const eventParams = {
   subscription_id: 'sub-1',

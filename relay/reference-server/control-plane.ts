@@ -1,8 +1,7 @@
 // The control plane (seed 000, "The control plane: four MCP tools") as an MCP server built on the SDK.
 // Stateless Streamable HTTP like the real server ("simpler to scale, no connection affinity"): a fresh
 // McpServer per request, bound to the tenant its bearer token resolved to.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
 import { FilterError } from '../protocol/filter.js';
 import {
   ListSubscriptionsInputSchema,

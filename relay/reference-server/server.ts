@@ -2,7 +2,7 @@
 // of eventsource's test server (count connects, inject failures and raw bytes, cut streams).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { PUSH_ENDPOINT } from '../protocol/tools.js';
 import { allowedHosts, checkHostAndOrigin } from '../util/loopback-guard.js';
 import { MAX_FRAME_DEPTH } from '../protocol/limits.js';
@@ -118,7 +118,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     }
     const body = await readJsonBody(req);
     const server = createControlPlane(store, tenant);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
       void server.close();

@@ -5,10 +5,7 @@
 // always the relay's own. Results are checked against the output schemas. Every failure is a `ControlError`
 // with a code; a tool's own failure (`isError: true`) keeps the server's message. All requests go through the
 // guarded fetch, so the bearer token is never sent to another origin, whatever the server redirects to.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, SdkHttpError, StreamableHTTPClientTransport, UnauthorizedError, type CallToolResult } from '@modelcontextprotocol/client';
 import type { z } from 'zod';
 import type { SubscriptionRow } from '../protocol/frames.js';
 import {
@@ -134,7 +131,7 @@ export class ControlClient {
         throw this.#toControlError(err, tool);
       }
       try {
-        return (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.#o.timeoutMs ?? 30_000 })) as CallToolResult;
+        return await client.callTool({ name: tool, arguments: args }, { timeout: this.#o.timeoutMs ?? 30_000 });
       } catch (err) {
         const mapped = this.#toControlError(err, tool);
         if (mapped.code !== 'tool_error' && mapped.code !== 'invalid_input') await this.#drop();
@@ -152,7 +149,9 @@ export class ControlClient {
     if (this.#closed) return Promise.reject(new ControlError('closed', 'the control client is closed'));
     this.#client ??= (async () => {
       const client = new Client(this.#o.clientInfo ?? DEFAULT_CLIENT_INFO);
-      const transport = new StreamableHTTPClientTransport(new URL(this.url.controlUrl), { fetch: this.#fetch });
+      // Redirects are the guarded fetch's to follow (same origin only, the token re-sent by it): 'follow' leaves
+      // them to it instead of layering the SDK's own same-origin policy over it.
+      const transport = new StreamableHTTPClientTransport(new URL(this.url.controlUrl), { fetch: this.#fetch, redirectPolicy: 'follow' });
       // The handshake gets the same bound as a call: a server that never answers it (or whose answer failed
       // mid-stream) must not hold the client, and close() with it, for the SDK's 60 s default.
       await client.connect(transport, { timeout: this.#o.timeoutMs ?? 30_000 });
@@ -181,8 +180,8 @@ export class ControlClient {
     if (err instanceof UnauthorizedError) {
       return new ControlError('unauthorized', `the server refused the API key (${message}); set a valid key`, tool, 401, { cause: err });
     }
-    if (err instanceof StreamableHTTPError) {
-      const status = err.code !== undefined && err.code > 0 ? err.code : undefined;
+    if (err instanceof SdkHttpError) {
+      const status = err.status > 0 ? err.status : undefined;
       if (status === 401 || status === 403) {
         return new ControlError('unauthorized', `${this.url.controlUrl} answered ${status}: the API key was refused; set a valid key (${message})`, tool, status, { cause: err });
       }
@@ -191,7 +190,7 @@ export class ControlClient {
     if (isNetworkErrorCode(networkErrorCode(err))) {
       return new ControlError('unreachable', `cannot reach ${this.url.origin}: ${message}`, tool, undefined, { cause: err });
     }
-    // McpError (timeouts, closed connections, JSON-RPC errors) and anything unexpected.
+    // SdkError (timeouts, closed connections), ProtocolError (JSON-RPC errors) and anything unexpected.
     return new ControlError('protocol_error', `${tool}: ${message}`, tool, undefined, { cause: err });
   }
 

@@ -11,8 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startRelay, type RunningRelay } from '../../relay/core/relay.js';
 import { startReferenceServer } from '../../relay/reference-server/server.js';
 import { percentile, type BenchRow } from './stats.js';
@@ -70,7 +69,7 @@ export async function benchMcp(rounds = 1000, warmup = 50): Promise<BenchRow[]> 
       const rtt = performance.now() - t;
 
       // With a progress token, as Claude Code sends on every call.
-      const call = client.callTool({ name: 'wait_for_event', arguments: { timeout_seconds: 30 } }, undefined, { onprogress: () => undefined });
+      const call = client.callTool({ name: 'wait_for_event', arguments: { timeout_seconds: 30 } }, { onprogress: () => undefined });
       await until(() => core.inbox.stats().waiters === 1, 'the wait to be parked');
       const t0 = performance.now();
       await server.emit(TENANT, { topic: 'deal.won', payload: { name: `bench ${i}`, amount: 1000 + i } });

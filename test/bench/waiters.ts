@@ -17,8 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { RunningRelay } from '../../relay/core/relay.js';
 import { FileInbox } from '../../relay/inbox/file-inbox.js';
 import { startReferenceServer } from '../../relay/reference-server/server.js';
@@ -181,19 +180,19 @@ async function startBare(): Promise<{ url: string; held: () => number; close(): 
 }
 
 /**
- * A third floor: the MCP SDK alone, the way the relay hosts it (one McpServer + StreamableHTTPServerTransport
+ * A third floor: the MCP SDK alone, the way the relay hosts it (one McpServer + NodeStreamableHTTPServerTransport
  * per session on node:http, SSE responses) with a `wait_for_event` tool that awaits one shared promise, which
  * GET /release resolves. No relay, no inbox, no zod schemas of ours: what the SDK's transport costs per call.
  */
 async function startBareMcp(): Promise<{ url: string; held: () => number; close(): Promise<void> }> {
-  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
-  const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
+  const { McpServer } = await import('@modelcontextprotocol/server');
+  const { NodeStreamableHTTPServerTransport } = await import('@modelcontextprotocol/node');
   const { randomUUID } = await import('node:crypto');
   const { z } = await import('zod');
   let release!: () => void;
   let gate = new Promise<void>((r) => (release = r));
   let held = 0;
-  const sessions = new Map<string, InstanceType<typeof StreamableHTTPServerTransport>>();
+  const sessions = new Map<string, InstanceType<typeof NodeStreamableHTTPServerTransport>>();
   const server = createServer((req, res) => {
     void (async () => {
       if (req.url === '/release') {
@@ -208,12 +207,12 @@ async function startBareMcp(): Promise<{ url: string; held: () => number; close(
       const id = req.headers['mcp-session-id'];
       let transport = typeof id === 'string' ? sessions.get(id) : undefined;
       if (!transport) {
-        const t: InstanceType<typeof StreamableHTTPServerTransport> = new StreamableHTTPServerTransport({
+        const t: InstanceType<typeof NodeStreamableHTTPServerTransport> = new NodeStreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
           onsessioninitialized: (sid) => void sessions.set(sid, t),
         });
         const mcp = new McpServer({ name: 'bare', version: '0.0.0' });
-        mcp.registerTool('wait_for_event', { inputSchema: { consumer: z.string().optional(), timeout_seconds: z.number().optional() } }, async () => {
+        mcp.registerTool('wait_for_event', { inputSchema: z.object({ consumer: z.string().optional(), timeout_seconds: z.number().optional() }) }, async () => {
           held++;
           await gate;
           held--;
@@ -390,7 +389,7 @@ export async function benchWaiters(): Promise<BenchRow[]> {
       }
       const calls = (consumer: string) =>
         Array.from({ length: N }, (_, i) =>
-          sessions[i % SESSIONS]!.callTool({ name: 'wait_for_event', arguments: { consumer: `${consumer}-${i}`, timeout_seconds: 30 } }, undefined, { onprogress: () => undefined }).then((r) => {
+          sessions[i % SESSIONS]!.callTool({ name: 'wait_for_event', arguments: { consumer: `${consumer}-${i}`, timeout_seconds: 30 } }, { onprogress: () => undefined }).then((r) => {
             const s = r.structuredContent as { status?: string } | undefined;
             if (s?.status !== 'event') throw new Error(`wait_for_event: ${JSON.stringify(r).slice(0, 200)}`);
           }),

@@ -2,8 +2,7 @@
 // `wait_for_event` callers on the relay's MCP endpoint (/mcp), leaving at random — cancelled, their session
 // deleted, their connection dropped, timed out, or released by an event — plus /v1/wait long-polls aborted
 // mid-wait. No waiter may leak: inbox.stats().waiters returns to 0, and the relay still serves a fresh caller.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '../../relay/core/relay.js';
 import { startReferenceServer, type ReferenceServer } from '../../relay/reference-server/server.js';
@@ -78,7 +77,7 @@ describe('chaos: 200 wait_for_event callers disconnecting at random', () => {
         const abort = new AbortController();
         const args = { consumer: `crowd-${fates.length % 7}`, timeout_seconds: fate === 'timeout' ? 1 + Math.floor(random() * 2) : 300 };
         const launch = () => {
-          const call = s.client.callTool({ name: 'wait_for_event', arguments: args }, undefined, { signal: abort.signal, timeout: 600_000 });
+          const call = s.client.callTool({ name: 'wait_for_event', arguments: args }, { signal: abort.signal, timeout: 600_000 });
           outcomes.push(call.then((r) => `result:${(r.structuredContent as { status?: string } | undefined)?.status ?? 'error'}`, (e: unknown) => `rejected:${(e as Error).name}`));
         };
         // Short-timeout calls start once everything else is parked, so a slow machine cannot let them expire
@@ -149,7 +148,7 @@ describe('chaos: 200 wait_for_event callers disconnecting at random', () => {
     // The relay still serves: a fresh caller gets the next event.
     const fresh = await mcpClient();
     try {
-      const call = fresh.client.callTool({ name: 'wait_for_event', arguments: { consumer: 'after-chaos', timeout_seconds: 60 } }, undefined, { timeout: 120_000 });
+      const call = fresh.client.callTool({ name: 'wait_for_event', arguments: { consumer: 'after-chaos', timeout_seconds: 60 } }, { timeout: 120_000 });
       await waitFor(() => waiters() === 1, { what: 'the fresh wait parked' });
       await server.emit(TENANT, { topic: 'deal.won', payload: { after: true } });
       const out = (await call).structuredContent as { status: string; events: { payload: Record<string, unknown> }[] };

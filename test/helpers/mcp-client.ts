@@ -1,7 +1,5 @@
 // An MCP SDK client for the control plane of a push server (Streamable HTTP, bearer token).
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
 
 export interface ToolClient {
   call(name: string, args: Record<string, unknown>): Promise<CallToolResult>;

@@ -3,16 +3,15 @@
 // GET for the standalone SSE stream, DELETE to end a session. The relay's server has already checked the
 // local token, Host and Origin before a request gets here.
 //
-// Disconnects: the SDK fires `extra.signal` on `notifications/cancelled` and when a session closes, but not
+// Disconnects: the SDK fires `extra.mcpReq.signal` on `notifications/cancelled` and when a session closes, but not
 // when the HTTP response carrying a tool call goes away (client killed, socket dropped). So each POST's
 // JSON-RPC request ids get an AbortController here that the response's `close` event fires; the tools wait
-// on it next to `extra.signal`. Sessions end on DELETE, on relay shutdown, and after `idleTimeoutMs` with
+// on it next to `extra.mcpReq.signal`. Sessions end on DELETE, on relay shutdown, and after `idleTimeoutMs` with
 // no request open.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, isJSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { isInitializeRequest, isJSONRPCRequest, type McpServer, type RequestId } from '@modelcontextprotocol/server';
 import { DEFAULT_CONSUMER } from '../../inbox/types.js';
 import { HttpError, readBody, type Handler } from '../../util/http.js';
 import { silentLogger, type Logger } from '../../util/log.js';
@@ -48,7 +47,7 @@ export interface McpHttpHost {
 
 interface Session {
   id: string | undefined;
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   server: McpServer;
   /** HTTP requests of this session still open (a GET stream counts: its client is alive). */
   open: number;
@@ -69,12 +68,12 @@ export function createMcpHttpHost(core: RelayCore, options: McpHttpOptions = {})
   let closed = false;
 
   const disconnectSignal = (extra: ToolExtra): AbortSignal | undefined =>
-    extra.sessionId === undefined ? undefined : sessions.get(extra.sessionId)?.calls.get(callKey(extra.requestId))?.signal;
+    extra.sessionId === undefined ? undefined : sessions.get(extra.sessionId)?.calls.get(callKey(extra.mcpReq.id))?.signal;
 
   async function newSession(consumer: string): Promise<Session> {
     const session: Session = {
       id: undefined,
-      transport: new StreamableHTTPServerTransport({
+      transport: new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           session.id = id;

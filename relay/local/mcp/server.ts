@@ -1,5 +1,5 @@
 // One MCP server (McpServer) carrying the relay's tools: one per HTTP session, one per stdio process.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import { VERSION } from '../../util/version.js';
 import { registerRelayTools, type ToolOptions } from './tools.js';
 

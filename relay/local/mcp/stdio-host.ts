@@ -3,11 +3,12 @@
 // "no relay running" until one is up. With `channel`, it also declares Claude Code's channel capability and
 // pushes each new event as `notifications/claude/channel`.
 //
-// Disconnects: when the client goes away its end of our stdin closes. The SDK's transport does not notice
-// (it never fires the abort signal for that), so stdin `end`/`close` (and a broken stdout) abort every wait
-// here, close the server, and resolve `closed` — the CLI then exits.
+// Disconnects: when the client goes away its end of our stdin closes. The SDK's transport closes itself at
+// stdin EOF, but a broken pipe (stdin `close` without `end`, an EPIPE on stdout) is ours to notice, and the
+// CLI waits on `closed`: so stdin `end`/`close` and a broken stdout abort every wait here (the host's own
+// signal, next to the SDK's), close the server, and resolve `closed` — the CLI then exits.
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { ApiEvent } from '../api-events.js';
 import { CHANNEL_METHOD, channelMessages } from './channel.js';
 import { ChannelFeed } from './channel-feed.js';

@@ -2,9 +2,7 @@
 // relay's `/mcp` (HTTP) and `push-relay mcp` (stdio). Descriptions are written for a model: when to call the
 // tool and what comes back. Every result carries `structuredContent` (checked against the output schema) and
 // the same data as text; failures are `isError: true` results whose message says what to do.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import { neutralizeText } from '../../protocol/untrusted-text.js';
 import { DEFAULT_LEASE_MS } from '../consumer-ops.js';
@@ -32,7 +30,8 @@ import {
 import { toToolError } from './tool-errors.js';
 import { ERROR_KINDS } from '../../util/errors.js';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** What the SDK hands a tool handler about its request: id, signal, `_meta`, session, notify. */
+export type ToolExtra = ServerContext;
 
 export const TOOL_NAMES = [
   'wait_for_event',
@@ -55,7 +54,7 @@ export interface ToolOptions {
   /** How often `wait_for_event` sends `notifications/progress` while it waits (when the call has a progress token). */
   progressIntervalMs?: number;
   /**
-   * The host's own "this caller is gone" signal for a request: the SDK fires `extra.signal` on
+   * The host's own "this caller is gone" signal for a request: the SDK fires `extra.mcpReq.signal` on
    * `notifications/cancelled` and on session close, but not when the HTTP response or stdin goes away.
    */
   disconnectSignal?: (extra: ToolExtra) => AbortSignal | undefined;
@@ -95,7 +94,7 @@ export function registerRelayTools(server: McpServer, options: ToolOptions): voi
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     run: async (args, extra) => {
       const consumer = args.consumer ?? defaultConsumer;
-      const signal = combine(extra.signal, options.disconnectSignal?.(extra));
+      const signal = combine(extra.mcpReq.signal, options.disconnectSignal?.(extra));
       const stopProgress = startProgress(extra, progressIntervalMs, args.timeout_seconds);
       try {
         const r = await backend.wait({ consumer, topic: args.topic, limit: args.max_events, timeoutMs: Math.round(args.timeout_seconds * 1000), signal });
@@ -287,7 +286,7 @@ export function toolError(err: unknown): CallToolResult {
 
 /** Sends `notifications/progress` every `intervalMs` while a wait runs, if the call asked for progress. */
 function startProgress(extra: ToolExtra, intervalMs: number, timeoutSeconds: number): () => void {
-  const progressToken = extra._meta?.progressToken;
+  const progressToken = extra.mcpReq._meta?.progressToken;
   if (progressToken === undefined) return () => undefined;
   const started = Date.now();
   let last = 0;
@@ -295,8 +294,8 @@ function startProgress(extra: ToolExtra, intervalMs: number, timeoutSeconds: num
     // Strictly increasing, as the spec asks: seconds waited so far.
     const progress = Math.max(last + 0.001, (Date.now() - started) / 1000);
     last = progress;
-    extra
-      .sendNotification({
+    extra.mcpReq
+      .notify({
         method: 'notifications/progress',
         params: { progressToken, progress, total: timeoutSeconds, message: `waiting for an event (${Math.floor(progress)} s of ${timeoutSeconds} s)` },
       })

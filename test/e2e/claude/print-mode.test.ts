@@ -125,4 +125,42 @@ describe('claude -p with the push-relay hooks installed', { timeout: 180_000 }, 
       console.log(`[e2e] wait_for_event tool result: ${resultText.slice(0, 200)}…`);
     });
   });
+
+  it('over HTTP (the relay’s /mcp, as `claude mcp add --transport http` sets it up): the tools list, and a wait_for_event call returns the event emitted while it waits', async () => {
+    const relay = c.relay!;
+    // Only this server (--strict-mcp-config): the tools below can only have come over HTTP.
+    const config = { mcpServers: { 'relay-http': { type: 'http', url: `${relay.api.url}/mcp`, headers: { Authorization: `Bearer ${relay.api.token}` } } } };
+    await withModel({}, async (model) => {
+      let emitted: { event_id: number } | undefined;
+      model.script(
+        (request) => {
+          expect(toolNames(request)).toContain('mcp__relay-http__wait_for_event');
+          expect(toolNames(request)).not.toContain('mcp__push-relay__wait_for_event');
+          setTimeout(() => {
+            void relay.emit('ticket.escalated', { ticket_id: 'T-88', priority: 'p1' }).then((e) => (emitted = e));
+          }, 1000);
+          return { toolUse: { name: 'mcp__relay-http__wait_for_event', input: { timeout_seconds: 60 } } };
+        },
+        { text: 'Handled.' },
+      );
+      const run = await c.print(model, 'Wait for the next event.', [
+        '--mcp-config',
+        JSON.stringify(config),
+        '--strict-mcp-config',
+        '--allowedTools',
+        'mcp__relay-http__wait_for_event',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      const requests = model.mainRequests();
+      expect(requests).toHaveLength(2);
+      const results = lastToolResults(requests[1]!);
+      expect(results).toHaveLength(1);
+      expect(results[0]!.is_error ?? false).toBe(false);
+      const text = requestText({ model: '', messages: [{ role: 'user', content: results }] });
+      expect(emitted).toBeDefined();
+      expect(text).toMatch(new RegExp(`"event_id":\\s*${emitted!.event_id}\\b`));
+      expect(text).toContain('T-88');
+      console.log(`[e2e] HTTP wait_for_event tool result: ${text.slice(0, 160)}…`);
+    });
+  });
 });

@@ -1,10 +1,7 @@
 // Shared by the MCP integration tests: a reference push server whose emits the test controls, a relay on a
 // temp home (in-process, or the caller starts a daemon), and MCP SDK clients over HTTP.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport, type CallToolResult, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
 import { startRelay, type RunningRelay } from '../../../relay/core/relay.js';
 import type { McpHttpOptions } from '../../../relay/local/mcp/http-host.js';
 import { startReferenceServer, type ReferenceServer } from '../../../relay/reference-server/server.js';
@@ -65,7 +62,7 @@ export async function emitAndStore(world: World, relay: RunningRelay, topic: str
 export interface HttpClient {
   client: Client;
   transport: StreamableHTTPClientTransport;
-  call(name: string, args?: Record<string, unknown>, options?: Parameters<Client['callTool']>[2]): Promise<CallToolResult>;
+  call(name: string, args?: Record<string, unknown>, options?: Parameters<Client['callTool']>[1]): Promise<CallToolResult>;
   ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
   close(): Promise<void>;
 }
@@ -76,8 +73,8 @@ export async function connectHttp(relay: { url: string; token: string }, path = 
     requestInit: { headers: { authorization: `Bearer ${relay.token}` } },
   });
   await client.connect(transport);
-  const call = async (name: string, args: Record<string, unknown> = {}, options?: Parameters<Client['callTool']>[2]) =>
-    (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
+  const call = async (name: string, args: Record<string, unknown> = {}, options?: Parameters<Client['callTool']>[1]) =>
+    (await client.callTool({ name, arguments: args }, options)) as CallToolResult;
   return {
     client,
     transport,

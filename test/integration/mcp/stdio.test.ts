@@ -1,8 +1,7 @@
 // `push-relay mcp` (stdio) spawned as a child process, the way Claude Code runs it, driven by the MCP SDK's
 // stdio client against a real daemon fed by a reference push server the test controls.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult, Notification } from '@modelcontextprotocol/sdk/types.js';
+import { Client, type CallToolResult, type Notification } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, startCli, type CliProcess } from '../../helpers/cli.js';
 import { relayApi, type RelayApi } from '../../helpers/relay-api.js';
@@ -41,7 +40,7 @@ interface StdioMcp {
   transport: StdioClientTransport;
   stderr(): string;
   notifications: Notification[];
-  call(name: string, args?: Record<string, unknown>, options?: Parameters<Client['callTool']>[2]): Promise<CallToolResult>;
+  call(name: string, args?: Record<string, unknown>, options?: Parameters<Client['callTool']>[1]): Promise<CallToolResult>;
 }
 
 async function spawnMcp(args: string[], env: Record<string, string> = {}): Promise<StdioMcp> {
@@ -58,7 +57,7 @@ async function spawnMcp(args: string[], env: Record<string, string> = {}): Promi
     transport,
     stderr: () => stderr,
     notifications,
-    call: async (name, a = {}, options) => (await client.callTool({ name, arguments: a }, undefined, options)) as CallToolResult,
+    call: async (name, a = {}, options) => (await client.callTool({ name, arguments: a }, options)) as CallToolResult,
   };
 }
 

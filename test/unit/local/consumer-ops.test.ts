@@ -1,9 +1,7 @@
 // The consumer operations (relay/local/consumer-ops.ts) behave alike on both surfaces that offer them: the /v1
 // routes (a real local server on port 0) and the relay's own MCP tools (coreBackend, through the SDK's in-memory
 // transport pair). One suite, every surface (STYLE.md "One contract suite, every implementation").
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InboxWriteError } from '../../../relay/inbox/errors.js';
 import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';

@@ -1,8 +1,6 @@
 // The tools over a fake backend through the SDK's in-memory transport pair (STYLE.md "A memory twin"):
 // schemas, results, progress, cancellation, the host's disconnect signal and tool errors, without a relay.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../../relay/local/api-events.js';
 import { relayNotRunning, type ToolBackend, type WaitQuery, type WaitResult } from '../../../../relay/local/mcp/backend.js';
@@ -127,7 +125,7 @@ describe('local MCP tools over a fake backend', () => {
     const backend = new FakeBackend();
     const client = await connect(backend);
     const progress: number[] = [];
-    const r = await client.callTool({ name: 'wait_for_event', arguments: { timeout_seconds: 0.5 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+    const r = await client.callTool({ name: 'wait_for_event', arguments: { timeout_seconds: 0.5 } }, { onprogress: (p) => progress.push(p.progress) });
     expect(r.structuredContent).toMatchObject({ status: 'timeout' });
     expect(progress.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThan(progress[i - 1]!);
@@ -137,7 +135,7 @@ describe('local MCP tools over a fake backend', () => {
     const backend = new FakeBackend();
     const client = await connect(backend);
     const abort = new AbortController();
-    const call = client.callTool({ name: 'wait_for_event', arguments: { timeout_seconds: 600 } }, undefined, { signal: abort.signal });
+    const call = client.callTool({ name: 'wait_for_event', arguments: { timeout_seconds: 600 } }, { signal: abort.signal });
     await waitFor(() => backend.waits.length === 1, { what: 'the backend wait' });
     abort.abort();
     await expect(call).rejects.toThrow();

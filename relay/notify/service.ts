@@ -215,8 +215,8 @@ export class NotificationService {
     if (this.#closed) return;
     const availability = await this.#ensureAvailability();
     if (!availability.ok) {
+      // Not attempted (a headless box): no receipt, or every event there would carry a "failed" one.
       this.#counts.unavailable++;
-      this.#receipt(seqs, 'failed');
       return;
     }
     try {

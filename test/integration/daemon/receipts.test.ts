@@ -2,6 +2,7 @@
 // hook (the real hook binary) and printed by `push-relay watch` each carries the receipt of its path, shown by
 // GET /v1/events/<seq>/receipts and `push-relay events --receipts`; receipts survive a daemon restart and go
 // with their event when retention drops it.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +90,39 @@ describe('delivery receipts from a real daemon', () => {
     await w.done;
     await h.restartRelay();
     expect(await Promise.all([waited, hooked, watched].map(receipts))).toEqual(before);
+  });
+
+  it('the SessionStart, UserPromptSubmit and idle-wake hooks (real binaries) each leave their own path', async () => {
+    await h.drain();
+    const took: [string, number][] = [];
+    for (const [hook, via] of [
+      ['session-start', 'session_start'],
+      ['prompt-submit', 'prompt_context'],
+    ] as const) {
+      const e = await h.emit('deal.won', { name: `Taken by ${hook}` });
+      const run = await runHook(hook, h.home.path, { session_id: 'sess-ctx', hook_event_name: hook, prompt: 'hi' });
+      expect(run.json).toHaveProperty('hookSpecificOutput');
+      took.push([via, await seqOf(e.event_id)]);
+    }
+    // idle-wake long-polls /v1/wait; a stand-in for the Claude Code process it watches.
+    const claude = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      const wake = spawnCli(['hook', 'idle-wake', '--home', h.home.path], {
+        env: { CLAUDE_CODE_SESSION_ATTENDED: '1', CLAUDE_PID: String(claude.pid) },
+        input: JSON.stringify({ session_id: 'sess-idle', hook_event_name: 'Stop', stop_hook_active: false }),
+        killAfterMs: 90_000,
+      });
+      spawned.push(wake);
+      await waitFor(async () => (await h.api.get<{ inbox: { waiters: number } }>('/v1/status')).inbox.waiters >= 1, { what: 'idle-wake waiting', timeoutMs: 20_000 });
+      const e = await h.emit('deal.won', { name: 'Taken by idle-wake' });
+      expect((await wake.done).code).toBe(2);
+      took.push(['idle_wake', await seqOf(e.event_id)]);
+    } finally {
+      claude.kill('SIGKILL');
+    }
+    for (const [via, seq] of took) {
+      expect((await receipts(seq)).receipts).toEqual([{ via, consumer: 'claude-code', session: null, at: expect.any(String), acked_at: expect.any(String) }]);
+    }
   });
 
   it('an event no one took has no receipts; an unknown seq answers 404', async () => {

@@ -7,6 +7,7 @@ import { LOCAL_API, localApiPath, type AckRequest, type AckResponse, type ApiEve
 import { $, clear, h } from './dom.js';
 import { absoluteTime, jsonNodes, plural, relativeTime, searchText, summarize, timeEl } from './format.js';
 import { UI_CONSUMER, type InboxModel } from './inbox-model.js';
+import { ReceiptsView } from './receipts-view.js';
 
 /** Rows rendered at most; the filter narrows the rest. */
 const MAX_ROWS = 500;
@@ -38,9 +39,11 @@ export class InboxView {
   #searchCache = new WeakMap<ApiEvent, string>();
   #olderExhausted = false;
   #knownTopics = new Set<string>();
+  readonly #receipts: ReceiptsView;
 
   constructor(deps: InboxDeps) {
     this.#d = deps;
+    this.#receipts = new ReceiptsView(deps.client);
     this.#text.addEventListener('input', () => this.render());
     this.#topic.addEventListener('input', () => this.#onTopicInput());
     $('show-all').addEventListener('click', () => this.#setUnreadOnly(false));
@@ -112,6 +115,7 @@ export class InboxView {
     const was = this.#selected;
     if (was === null) return;
     this.#selected = null;
+    this.#receipts.cancel();
     this.#detail.hidden = true;
     this.#view.classList.remove('has-detail');
     this.#d.onSelect(null);
@@ -328,6 +332,7 @@ export class InboxView {
     clear(pre);
     pre.append(...jsonNodes(e.payload));
     this.#renderReadState();
+    void this.#receipts.load(e.seq);
   }
 
   #renderReadState(): void {

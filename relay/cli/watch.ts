@@ -50,6 +50,8 @@ export async function run(argv: string[]): Promise<void> {
     },
     retryMs: RETRY_MS,
     maxRetryMs: RETRY_MS,
+    // What watch prints was seen: each event gets a `watch` receipt (under --consumer, that consumer's).
+    receipt: { via: 'watch', consumer: values.consumer || undefined },
   });
   follower.start();
   // Runs until a signal or a closed stdout ends the process (above).

@@ -9,7 +9,7 @@
 //   (DESIGN.md "Consumers") is the resume point and a restarted follower continues where the last one left.
 // The relay is found through relay.json (endpoint.ts) at each (re)connect, and relay.json is looked at while
 // connected too: when it names another relay (a restart on a new port), the follower moves over.
-import { LOCAL_API, localApiPath, type ApiEvent, type EventsResponse, type WaitResponse } from '../protocol/local-api.js';
+import { LOCAL_API, localApiPath, type ApiEvent, type EventsResponse, type HandOverParams, type WaitResponse } from '../protocol/local-api.js';
 import { findRelay, relayRequest, retryPause, type RelayEndpoint } from './local-client.js';
 import { openRelayStream } from './relay-stream.js';
 
@@ -37,6 +37,11 @@ export interface InboxFollowerOptions {
   relayCheckMs?: number;
   /** Events per `/v1/events` page (the route's maximum is 1000). */
   pageSize?: number;
+  /**
+   * Who reads, for the delivery receipts (relay/protocol/local-api.ts): the path (`watch`, `channel`), the session,
+   * and, following by seq, the consumer the reader speaks for. Without it the relay records nothing (a view).
+   */
+  receipt?: HandOverParams & { consumer?: string | undefined };
 }
 
 interface SessionEnd {
@@ -208,7 +213,7 @@ export class InboxFollower {
     const pageSize = this.#o.pageSize ?? 1000;
     for (;;) {
       const since = this.#last!;
-      const path = localApiPath(LOCAL_API.events, { since, topic: topic || undefined, limit: pageSize });
+      const path = localApiPath(LOCAL_API.events, { since, topic: topic || undefined, limit: pageSize, ...this.#o.receipt });
       const { events, head } = await relayRequest<EventsResponse>(relay, path, { timeoutMs: 10_000, signal });
       if (signal.aborted || this.#last !== since) return;
       const fresh = events.filter((e) => e.seq > since);
@@ -228,7 +233,7 @@ export class InboxFollower {
     for (;;) {
       // A consumer's pending events come oldest first, WAIT_LIMIT at a time, at once while there are any:
       // a backlog is paged through by the loop. The relay acks what it answers with (the caller prints it).
-      const path = localApiPath(LOCAL_API.wait, { consumer: follow.consumer, topic: follow.topic || undefined, ack: true, limit: WAIT_LIMIT, timeout_ms: WAIT_MS });
+      const path = localApiPath(LOCAL_API.wait, { consumer: follow.consumer, topic: follow.topic || undefined, ack: true, limit: WAIT_LIMIT, timeout_ms: WAIT_MS, via: this.#o.receipt?.via, session: this.#o.receipt?.session });
       const answer = await relayRequest<WaitResponse>(relay, path, { timeoutMs: WAIT_MS + 15_000, signal });
       if (answer.events.length > 0) this.#o.onEvents(answer.events);
     }

@@ -9,7 +9,7 @@ export type ContextEvent = 'SessionStart' | 'UserPromptSubmit';
 
 export async function contextHook(options: HookOptions, hookEventName: ContextEvent): Promise<HookResult> {
   const consumer = consumerFor(options, options.input);
-  const answer = await fetchPending(options.home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) });
+  const answer = await fetchPending(options.home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, claim: true, via: hookEventName === 'SessionStart' ? 'session_start' : 'prompt_context', timeoutMs: timeLeft(options.deadline) });
   if (!answer || answer.events.length === 0) return SILENT;
   // The formatter loads only when there is something to say (the common case, nothing pending, skips it).
   const [{ describeEvents }] = await Promise.all([

@@ -62,7 +62,7 @@ export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult
   for (const s of signals) process.on(s, onSignal);
   try {
     if (input.stop_hook_active) {
-      const now = await fetchPending(home, { consumer, limit: 1, ack: false, timeoutMs: 2000 });
+      const now = await fetchPending(home, { consumer, limit: 1, ack: false, via: 'idle_wake', timeoutMs: 2000 });
       if (!now || now.events.length === 0) return SILENT;
     }
     while (!gone.signal.aborted) {
@@ -74,7 +74,7 @@ export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult
         continue;
       }
       try {
-        const path = localApiPath(LOCAL_API.wait, { consumer, ack: true, limit: MAX_LISTED_EVENTS, timeout_ms: pollMs });
+        const path = localApiPath(LOCAL_API.wait, { consumer, ack: true, limit: MAX_LISTED_EVENTS, timeout_ms: pollMs, via: 'idle_wake' });
         const answer = await relayRequest<WaitResponse>(relay, path, { signal: gone.signal, timeoutMs: pollMs + 15_000 });
         if (answer.events?.length > 0) {
           const n = answer.events.length;

@@ -5,7 +5,7 @@
 // running, a hook answers without paying for them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_API, localApiPath, type AckRequest, type PendingResponse } from '../protocol/local-api.js';
+import { LOCAL_API, localApiPath, type AckRequest, type HandOverPath, type PendingResponse } from '../protocol/local-api.js';
 import type { RelayEndpoint } from '../client/endpoint.js';
 import type { HookEvent } from './format.js';
 
@@ -24,6 +24,8 @@ export interface PendingRequest {
   ack: boolean;
   /** Hand the events over (claimed for a lease, so another session's hook skips them) instead of only looking. */
   claim?: boolean;
+  /** The hook's hand-over path, for the delivery receipt. */
+  via: HandOverPath;
   timeoutMs: number;
 }
 
@@ -37,7 +39,7 @@ export async function fetchPending(home: string, req: PendingRequest): Promise<P
   try {
     const [{ findRelay }, { rawGet }] = await Promise.all([import('../client/endpoint.js'), import('../client/raw-get.js')]);
     const relay = findRelay(home);
-    const path = localApiPath(LOCAL_API.pending, { consumer: req.consumer, limit: req.limit, ack: req.ack, claim: req.claim });
+    const path = localApiPath(LOCAL_API.pending, { consumer: req.consumer, limit: req.limit, ack: req.ack, claim: req.claim, via: req.via });
     const res = await rawGet(relay.url, path, { authorization: `Bearer ${relay.token}` }, req.timeoutMs);
     if (res.status !== 200) return undefined;
     const answer = JSON.parse(res.body) as Partial<PendingResponse> | null;

@@ -54,7 +54,7 @@ export async function stopHook(options: HookOptions): Promise<HookResult> {
     return SILENT;
   }
   const consumer = consumerFor(options, input);
-  const answer = await fetchPending(home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) });
+  const answer = await fetchPending(home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, claim: true, via: 'stop_hook', timeoutMs: timeLeft(options.deadline) });
   if (!answer || answer.events.length === 0) {
     if (input.stop_hook_active) clearChain(file);
     return SILENT;

@@ -4,6 +4,7 @@ import { ClaimRegistry, type SeqSkip } from './claims.js';
 import { ConsumerRegistry, type ConsumerRecord } from './consumers.js';
 import { InboxClosedError, InboxError } from './errors.js';
 import { EventTable, type PendingBatch } from './event-table.js';
+import { ReceiptTable, type ReceiptChange } from './receipts.js';
 import { bothTopics, topicPredicate } from './topic-filter.js';
 import {
   SESSION_CONSUMER_PREFIX,
@@ -11,11 +12,13 @@ import {
   type ClaimOptions,
   type ConsumerOptions,
   type ConsumerState,
+  type EventReceipts,
   type EventSource,
   type Inbox,
   type InboxStats,
   type IncomingEvent,
   type ReadOptions,
+  type ReceiptInput,
   type RetentionPolicy,
   type StoredEvent,
   type WaitOptions,
@@ -33,6 +36,7 @@ const CONSUMER_SWEEP_EVERY_MS = 60_000;
 
 export abstract class BaseInbox implements Inbox {
   protected readonly table = new EventTable();
+  protected readonly receiptTable = new ReceiptTable();
   protected consumers = new ConsumerRegistry();
   protected readonly retention: RetentionPolicy;
   protected readonly clock: () => number;
@@ -64,6 +68,8 @@ export abstract class BaseInbox implements Inbox {
    * nothing itself is not reported durable before an earlier, identical one is.
    */
   protected abstract persistConsumers(changed: boolean): Promise<void>;
+  /** Makes receipt changes durable (no-op in memory), in the order given. */
+  protected abstract persistReceipts(changes: readonly ReceiptChange[]): Promise<void>;
 
   resumeCursor(source: EventSource): number | undefined {
     this.assertOpen();
@@ -162,6 +168,26 @@ export abstract class BaseInbox implements Inbox {
     this.waiters.notify(events, consumer);
   }
 
+  recordReceipts(seqs: readonly number[], receipt: ReceiptInput): Promise<void> {
+    try {
+      this.assertOpen();
+      this.expire();
+      const at = this.receivedAt();
+      const changes = seqs.filter((seq) => this.table.get(seq) !== undefined).map((seq) => this.receiptTable.add(seq, receipt, at));
+      return changes.length === 0 ? Promise.resolve() : this.persistReceipts(changes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  receipts(seq: number): EventReceipts | undefined {
+    this.assertOpen();
+    this.expire();
+    if (this.table.get(seq) === undefined) return undefined;
+    const entry = this.receiptTable.get(seq);
+    return { receipts: entry ? entry.receipts.map((r) => ({ ...r })) : [], overflow: entry?.overflow ?? 0 };
+  }
+
   async ack(name: string, upToSeq: number): Promise<ConsumerState> {
     return this.acknowledge(name, (record, head) => this.consumers.ack(record, upToSeq, head));
   }
@@ -177,8 +203,12 @@ export abstract class BaseInbox implements Inbox {
   private async acknowledge(name: string, mark: (record: ConsumerRecord, head: number) => boolean, single: readonly number[] = []): Promise<ConsumerState> {
     this.assertOpen();
     const { record, changed: created } = this.consumers.ensure(name, undefined, this.startPositions(), this.clock());
+    const floor = record.cursor;
     const marked = mark(record, this.table.head());
     const settled = this.settle(record);
+    // The receipts of this consumer on what is now acked say so; written behind the ack, never failing it.
+    const ackMarks = this.receiptTable.markAcked(name, single, floor, record.cursor, this.receivedAt());
+    if (ackMarks.length > 0) this.persistReceipts(ackMarks).catch(() => {});
     // The ack ends the claims it covers: from here the in-memory ack hides the events from every taker.
     this.claims.releaseUpTo(name, record.cursor);
     this.claims.release(name, single);
@@ -243,6 +273,7 @@ export abstract class BaseInbox implements Inbox {
       skippedOnOpen: this.skippedOnOpen,
       waiters: this.waiters.size,
       claimed: this.claims.size(),
+      receipted: this.receiptTable.size,
     };
   }
 
@@ -254,7 +285,10 @@ export abstract class BaseInbox implements Inbox {
   protected expire(): number {
     const now = this.clock();
     this.expireSessionConsumers(now);
-    return this.table.trim(this.retention, now);
+    const dropped = this.table.trim(this.retention, now);
+    // Receipts go with their event (bounded with the inbox's retention).
+    if (dropped > 0 && this.receiptTable.size > 0) this.receiptTable.dropBelow(this.table.oldest()?.seq ?? this.table.head() + 1);
+    return dropped;
   }
 
   /** Forgets per-session consumers unused for `sessionConsumerIdleMs`; looks at most once a minute. */

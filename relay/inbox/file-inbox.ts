@@ -14,7 +14,8 @@ import { ConsumerRegistry, ConsumersFileSchema, type ConsumersFile } from './con
 import { InboxError, InboxWriteError, errnoOf } from './errors.js';
 import { newBatch, type PendingBatch } from './event-table.js';
 import { fsyncDir, nodeInboxFs, writeFileAtomically, writeFully, type InboxFs } from './fs.js';
-import { checkpointCursors, checkpointRecord, encodeRecord, SegmentScanner, type LogRecord } from './record-format.js';
+import type { ReceiptChange } from './receipts.js';
+import { checkpointCursors, checkpointRecord, encodeRecord, receiptChange, receiptRecord, SegmentScanner, type LogRecord } from './record-format.js';
 import { resolveRetention } from './retention.js';
 import { DEFAULT_RETENTION, type AppendResult, type EventSource, type IncomingEvent, type RetentionPolicy } from './types.js';
 
@@ -97,6 +98,8 @@ export class FileInbox extends BaseInbox {
   /** Serializes consumers.json writes. Never rejects. */
   private consumersChain: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  /** Receipt changes waiting for the next log write (group-committed like appends), and their callers. */
+  private receiptQueue: { changes: ReceiptChange[]; done: { resolve(): void; reject(error: unknown): void }[] } | undefined;
   private compactTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(options: FileInboxOptions) {
@@ -270,7 +273,48 @@ export class FileInbox extends BaseInbox {
       case 'merge':
         this.table.loadMerge(record.seq, record.sub);
         return true;
+      case 'rc':
+      case 'rk':
+      case 'rx':
+        // A receipt whose event retention already dropped is simply not wanted any more: not a bad record.
+        if (this.table.get(record.seq) !== undefined) this.receiptTable.load(receiptChange(record)!);
+        return true;
     }
+  }
+
+  /**
+   * Receipts recorded in one tick (or while a write is in flight) go out as one write and one fsync, behind
+   * the appends queued before them, so on disk a receipt always follows its event and an ack mark its receipt.
+   */
+  protected persistReceipts(changes: readonly ReceiptChange[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let queue = this.receiptQueue;
+      if (!queue) {
+        const fresh: NonNullable<FileInbox['receiptQueue']> = { changes: [], done: [] };
+        queue = fresh;
+        this.receiptQueue = fresh;
+        void this.serializeLog(() => this.flushReceipts(fresh));
+      }
+      queue.changes.push(...changes);
+      queue.done.push({ resolve, reject });
+    });
+  }
+
+  private async flushReceipts(queue: NonNullable<FileInbox['receiptQueue']>): Promise<void> {
+    if (this.receiptQueue === queue) this.receiptQueue = undefined;
+    let body = '';
+    for (const change of queue.changes) body += encodeRecord(receiptRecord(change));
+    try {
+      // Receipts never hold the head: the segment keeps its lastSeq, and the next append decides on a roll.
+      const active = this.activeSegment();
+      if (this.needsTruncate) await this.cutBack(this.requireFd(), active.size);
+      await this.writeActive(active, body, queue.changes.length, active.lastSeq);
+    } catch (error) {
+      const failure = new InboxWriteError('the inbox log (receipts)', error);
+      for (const d of queue.done) d.reject(failure);
+      return;
+    }
+    for (const d of queue.done) d.resolve();
   }
 
   private async createFirstSegment(): Promise<void> {

@@ -51,4 +51,8 @@ export class MemoryInbox extends BaseInbox {
   protected persistConsumers(_changed: boolean): Promise<void> {
     return Promise.resolve();
   }
+
+  protected persistReceipts(): Promise<void> {
+    return Promise.resolve();
+  }
 }

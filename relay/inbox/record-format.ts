@@ -9,14 +9,49 @@
 //        before stored_max existed have three items.
 //   {"t":"ev","ev":{…StoredEvent}}   one stored event.
 //   {"t":"merge","seq":N,"sub":"…"}  a later frame for stored event N added subscription "…".
+//   {"t":"rc","seq":N,"r":{via,at,consumer?,session?}}  a delivery receipt on event N (receipts.ts).
+//   {"t":"rk","seq":N,"c":"…","at":"…"}  consumer "…" acked event N: its receipts there are marked acked.
+//   {"t":"rx","seq":N}               one more receipt on event N past the per-event cap (counted, not kept).
+// Receipts sit in the same log as their events, so they are exactly as crash-safe, and a receipt whose event
+// retention dropped is skipped on open like the event itself.
 import { crc32 } from 'node:zlib';
+import { RECEIPT_KINDS } from '../protocol/local-api.js';
 import type { SourceCursor } from './event-table.js';
+import type { Receipt, ReceiptChange } from './receipts.js';
 import type { StoredEvent } from './types.js';
 
 export type LogRecord =
   | { t: 'cp'; head: number; cursors: [server: string, tenant: string, eventId: number, storedMax?: number][] }
   | { t: 'ev'; ev: StoredEvent }
-  | { t: 'merge'; seq: number; sub: string };
+  | { t: 'merge'; seq: number; sub: string }
+  | { t: 'rc'; seq: number; r: Receipt }
+  | { t: 'rk'; seq: number; c: string; at: string }
+  | { t: 'rx'; seq: number };
+
+export function receiptRecord(change: ReceiptChange): LogRecord {
+  switch (change.kind) {
+    case 'receipt':
+      return { t: 'rc', seq: change.seq, r: change.receipt };
+    case 'acked':
+      return { t: 'rk', seq: change.seq, c: change.consumer, at: change.at };
+    case 'overflow':
+      return { t: 'rx', seq: change.seq };
+  }
+}
+
+/** The receipt change a receipt record stands for (undefined for other records). */
+export function receiptChange(record: LogRecord): ReceiptChange | undefined {
+  switch (record.t) {
+    case 'rc':
+      return { kind: 'receipt', seq: record.seq, receipt: record.r };
+    case 'rk':
+      return { kind: 'acked', seq: record.seq, consumer: record.c, at: record.at };
+    case 'rx':
+      return { kind: 'overflow', seq: record.seq };
+    default:
+      return undefined;
+  }
+}
 
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
@@ -134,6 +169,12 @@ function isRecord(value: unknown): value is LogRecord {
       return isStoredEvent(r.ev);
     case 'merge':
       return Number.isSafeInteger(r.seq) && typeof r.sub === 'string';
+    case 'rc':
+      return Number.isSafeInteger(r.seq) && isReceipt(r.r);
+    case 'rk':
+      return Number.isSafeInteger(r.seq) && typeof r.c === 'string' && typeof r.at === 'string';
+    case 'rx':
+      return Number.isSafeInteger(r.seq);
     case 'cp':
       return (
         Number.isSafeInteger(r.head) &&
@@ -150,6 +191,13 @@ function isRecord(value: unknown): value is LogRecord {
     default:
       return false;
   }
+}
+
+function isReceipt(value: unknown): value is Receipt {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  const optional = (v: unknown) => v === undefined || typeof v === 'string';
+  return (RECEIPT_KINDS as readonly unknown[]).includes(r.via) && typeof r.at === 'string' && optional(r.consumer) && optional(r.session) && optional(r.acked_at);
 }
 
 // Only what the inbox itself relies on: anything append accepted must load again.

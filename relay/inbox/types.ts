@@ -2,6 +2,9 @@
 // Shape after the MCP SDK's EventStore (storeEvent / replayEventsAfter) and STYLE.md: append, readSince, ack.
 // Two implementations (file, memory) pass one contract suite: test/contract/inbox.contract.ts.
 import type { PushEvent } from '../protocol/frames.js';
+import type { EventReceipts, ReceiptInput } from './receipts.js';
+
+export type { EventReceipts, Receipt, ReceiptInput } from './receipts.js';
 
 /** Where an event came from. An event's identity is (server, tenant, event_id) — DESIGN.md "Identity". */
 export interface EventSource {
@@ -117,6 +120,8 @@ export interface InboxStats {
   waiters: number;
   /** Events claimed by a taker and neither acked nor released yet, over all consumers. */
   claimed: number;
+  /** Events that have delivery receipts (receipts.ts). */
+  receipted: number;
 }
 
 /**
@@ -182,6 +187,16 @@ export interface Inbox {
    * pending), or with [] on timeout, abort or close. Woken by append, never by polling.
    */
   waitForPending(name: string, options: WaitOptions): Promise<StoredEvent[]>;
+  /**
+   * Records a delivery receipt (receipts.ts) on each of these stored events: who took or saw them, and how. Seqs
+   * retention dropped (or never stored) are ignored. Visible to `receipts` at once; the promise resolves once
+   * the receipts are durable (file inbox) and rejects if the disk refused them — callers that hand events over
+   * do not wait for it (a receipt must never delay or fail a hand-over). Acks (`ack`, `ackEvents`) mark the
+   * receipts of that consumer on the events they cover as acked.
+   */
+  recordReceipts(seqs: readonly number[], receipt: ReceiptInput): Promise<void>;
+  /** The receipts of a stored event, oldest first (empty when none); undefined when no such event is kept. */
+  receipts(seq: number): EventReceipts | undefined;
   /** Calls `listener` after every append that stored new events. Returns an unsubscribe function. */
   onAppend(listener: (events: StoredEvent[]) => void): () => void;
 

@@ -7,9 +7,11 @@
 // - a wait the caller abandoned acks nothing: the events stay pending for the next call or the hook;
 // - a hand-over is a claim (relay/inbox/claims.ts): within one consumer an event goes to exactly one taker. With
 //   ack the claim is the ack, taken before any other waiter is released; without it the events are claimed
-//   for a lease, skipped by other takers until acked or the lease runs out (a taker that died hands them back).
+//   for a lease, skipped by other takers until acked or the lease runs out (a taker that died hands them back);
+// - every hand-over leaves a delivery receipt (relay/inbox/receipts.ts): which consumer and session took the
+//   events, through which path (`via`), when; the consumer's ack marks it acked. A view leaves none.
 import type { ConsumerState, Inbox, StoredEvent } from '../inbox/types.js';
-import type { ConsumerStart, PendingResponse, WaitResponse } from '../protocol/local-api.js';
+import type { ConsumerStart, HandOverPath, PendingResponse, WaitResponse } from '../protocol/local-api.js';
 import { toApiEvent } from './api-events.js';
 
 export interface PendingOp {
@@ -24,6 +26,10 @@ export interface PendingOp {
    */
   claim?: boolean | undefined;
   start?: ConsumerStart | undefined;
+  /** The hand-over path, for the receipt (relay/protocol/local-api.ts HAND_OVER_PATHS). */
+  via: HandOverPath;
+  /** The taker's session, for the receipt. */
+  session?: string | undefined;
 }
 
 /** A wait always hands over: it claims what it returns. */
@@ -75,6 +81,7 @@ export function consumerOps(inbox: Inbox, options: ConsumerOpsOptions = {}): Con
         return { consumer: op.consumer, events: events.map(toApiEvent), acked: false, pending, cursor: state.cursor };
       }
       const events = inbox.claim(op.consumer, { topic: op.topic, limit: op.limit, leaseMs });
+      record(inbox, op, events);
       const acked = op.ack && events.length > 0;
       if (acked) state = await ackOrHandBack(inbox, op.consumer, events);
       return { consumer: op.consumer, events: events.map(toApiEvent), acked, pending: remaining(op), cursor: state.cursor };
@@ -88,6 +95,7 @@ export function consumerOps(inbox: Inbox, options: ConsumerOpsOptions = {}): Con
         inbox.release(op.consumer, found.map((e) => e.seq));
       }
       const events = op.signal.aborted ? [] : found;
+      record(inbox, op, events);
       const acked = op.ack && events.length > 0;
       if (acked) await ackOrHandBack(inbox, op.consumer, events);
       // Throws inbox_closed when the wait ended because the relay is shutting down (not a timeout).
@@ -102,6 +110,15 @@ export function consumerOps(inbox: Inbox, options: ConsumerOpsOptions = {}): Con
       return inbox.ack(op.consumer, seq);
     },
   };
+}
+
+/**
+ * The receipt of a hand-over, recorded before the ack so the ack marks it. Not awaited: a receipt that cannot
+ * be written (a full disk) must not delay or fail the hand-over; it stays in memory until the relay stops.
+ */
+function record(inbox: Inbox, op: { consumer: string; via: HandOverPath; session?: string | undefined }, events: readonly StoredEvent[]): void {
+  if (events.length === 0) return;
+  inbox.recordReceipts(events.map((e) => e.seq), { via: op.via, consumer: op.consumer, session: op.session }).catch(() => {});
 }
 
 /** Acks what was just claimed; an ack that fails (a full disk) answers with an error, so the events go back at once. */

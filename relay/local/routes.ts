@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { DEFAULT_CONSUMER } from '../inbox/types.js';
-import { LOCAL_API, type EventsResponse, type SubscriptionsResponse } from '../protocol/local-api.js';
+import { HAND_OVER_PATHS, LOCAL_API, type EventsResponse, type ReceiptsResponse, type SubscriptionsResponse } from '../protocol/local-api.js';
 import { CategorySchema, SubscribeInputSchema } from '../protocol/tools.js';
 import { HttpError, readJson, sendJson, type Handler } from '../util/http.js';
 import { toApiEvent } from './api-events.js';
@@ -17,6 +17,9 @@ export const ConsumerNameSchema = z
   .regex(/^[\w.:@-]{1,100}$/, 'consumer names use letters, digits and _ . : @ - (at most 100)');
 
 const TopicSchema = z.string().min(1).max(200);
+/** The hand-over path and the taker's session, for the delivery receipt (relay/protocol/local-api.ts). */
+const ViaSchema = z.enum(HAND_OVER_PATHS);
+const SessionSchema = z.string().min(1).max(200);
 const intParam = (min: number, max: number) =>
   z
     .string()
@@ -32,6 +35,8 @@ const PendingQuery = z.strictObject({
   ack: boolParam.default(false),
   claim: boolParam.default(false),
   start: z.enum(['head', 'earliest']).optional(),
+  via: ViaSchema.default('http'),
+  session: SessionSchema.optional(),
 });
 
 const WaitQuery = z.strictObject({
@@ -40,12 +45,18 @@ const WaitQuery = z.strictObject({
   limit: intParam(1, 1000).default(10),
   timeout_ms: intParam(0, 3_600_000).default(30_000),
   ack: boolParam.default(false),
+  via: ViaSchema.default('http'),
+  session: SessionSchema.optional(),
 });
 
 const EventsQuery = z.strictObject({
   since: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
   topic: TopicSchema.optional(),
   limit: intParam(1, 1000).default(50),
+  // A follower that shows what it reads (the channel, `watch`) says so: the events get a receipt.
+  via: ViaSchema.optional(),
+  consumer: ConsumerNameSchema.optional(),
+  session: SessionSchema.optional(),
 });
 
 const AckBody = z
@@ -130,6 +141,10 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
           q.since === undefined
             ? core.inbox.recent(q.limit, { topic: q.topic })
             : core.inbox.readSince(q.since, { topic: q.topic, limit: q.limit });
+        if (q.via !== undefined && events.length > 0) {
+          // Not awaited: a receipt never delays or fails a read (consumer-ops.ts).
+          core.inbox.recordReceipts(events.map((e) => e.seq), { via: q.via, consumer: q.consumer, session: q.session }).catch(() => {});
+        }
         sendJson(res, 200, { events: events.map(toApiEvent), head: core.inbox.head() } satisfies EventsResponse);
       },
     },
@@ -151,6 +166,22 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
       },
     },
   };
+}
+
+/** `GET /v1/events/<seq>/receipts` (relay/protocol/local-api.ts eventReceiptsPath): the event's delivery receipts. */
+export function receiptsRoute(core: RelayCore, res: ServerResponse, seq: number): void {
+  const event = core.inbox.get(seq);
+  const found = event && core.inbox.receipts(seq);
+  if (!event || !found) throw new HttpError(404, 'not_found', `no event with seq ${seq} in the inbox (never stored, or dropped by retention)`);
+  const body: ReceiptsResponse = {
+    seq,
+    event_id: event.event_id,
+    server: event.server,
+    topic: event.topic,
+    receipts: found.receipts.map((r) => ({ via: r.via, at: r.at, consumer: r.consumer ?? null, session: r.session ?? null, acked_at: r.acked_at ?? null })),
+    overflow: found.overflow,
+  };
+  sendJson(res, 200, body);
 }
 
 /** `DELETE /v1/subscriptions/<id>` has a path parameter, so it is matched by prefix. */

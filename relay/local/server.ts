@@ -4,11 +4,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HttpError, httpErrorOf, sendError, sendJson, type Handler } from '../util/http.js';
 import type { Logger } from '../util/log.js';
-import { LOCAL_API } from '../protocol/local-api.js';
+import { EVENT_RECEIPTS_PATTERN, LOCAL_API } from '../protocol/local-api.js';
 import { defaultMaxConnections, guardConnections, type ConnectionGuard } from './connection-guard.js';
 import type { RelayCore } from './core.js';
 import { allowedHosts, checkHostAndOrigin, checkToken } from '../util/loopback-guard.js';
-import { unsubscribeRoute, v1Routes } from './routes.js';
+import { receiptsRoute, unsubscribeRoute, v1Routes } from './routes.js';
 
 export interface LocalServerOptions {
   core: RelayCore;
@@ -59,6 +59,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       if (!handler) throw new HttpError(405, 'method_not_allowed', `use ${Object.keys(table).join(' or ')} on ${path}`, { allow: Object.keys(table).join(', ') });
       return handler(req, res, url);
     }
+    const receipts = EVENT_RECEIPTS_PATTERN.exec(path);
+    if (receipts && (req.method === 'GET' || req.method === 'HEAD')) return receiptsRoute(core, res, Number(receipts[1]));
     if (path.startsWith(`${LOCAL_API.subscriptions}/`) && req.method === 'DELETE') {
       let id: string;
       try {

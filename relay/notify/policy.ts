@@ -43,6 +43,8 @@ export interface Summary {
   /** Inbox seq of the first and last covered event (a click opens the inbox at the first). */
   firstSeq: number;
   lastSeq: number;
+  /** Inbox seqs of the covered events (the first MAX_SUMMARY_SEQS), for their delivery receipts. */
+  seqs: number[];
   reason: 'burst' | 'ceiling';
 }
 
@@ -65,6 +67,8 @@ export interface PolicyStats {
 }
 
 const MAX_SUMMARY_TOPICS = 50;
+/** A summary names at most this many events for receipts: it bounds memory in a flood, not what the popup says. */
+export const MAX_SUMMARY_SEQS = 1000;
 const MINUTE = 60_000;
 
 /** Counts of a group of events, plus the first few of them (to show one by one if the group stays small). */
@@ -74,11 +78,13 @@ class Bucket<E extends PolicyEvent> {
   otherTopics = 0;
   firstSeq = Infinity;
   lastSeq = -Infinity;
+  readonly seqs: number[] = [];
   readonly sample: E[] = [];
 
   add(e: E, keep: number): void {
     this.count++;
     this.#topic(e.topic, 1);
+    if (this.seqs.length < MAX_SUMMARY_SEQS) this.seqs.push(e.seq);
     this.firstSeq = Math.min(this.firstSeq, e.seq);
     this.lastSeq = Math.max(this.lastSeq, e.seq);
     if (this.sample.length < keep) this.sample.push(e);
@@ -90,6 +96,7 @@ class Bucket<E extends PolicyEvent> {
     this.count += s.count;
     for (const [topic, n] of s.topics) this.#topic(topic, n);
     this.otherTopics += s.otherTopics;
+    for (const seq of s.seqs) if (this.seqs.length < MAX_SUMMARY_SEQS) this.seqs.push(seq);
     this.firstSeq = Math.min(this.firstSeq, s.firstSeq);
     this.lastSeq = Math.max(this.lastSeq, s.lastSeq);
   }
@@ -103,7 +110,7 @@ class Bucket<E extends PolicyEvent> {
 
   summary(reason: Summary['reason']): Summary {
     const topics = [...this.topics.entries()].sort((a, b) => b[1] - a[1]); // stable: first seen first among equals
-    return { count: this.count, topics, otherTopics: this.otherTopics, firstSeq: this.firstSeq, lastSeq: this.lastSeq, reason };
+    return { count: this.count, topics, otherTopics: this.otherTopics, firstSeq: this.firstSeq, lastSeq: this.lastSeq, seqs: [...this.seqs], reason };
   }
 }
 

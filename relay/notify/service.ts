@@ -3,7 +3,7 @@
 // one popup at a time. Without a notification service on the machine it says so in ONE log line and goes on
 // counting; the relay never waits for, or fails because of, a popup.
 import type { Inbox, StoredEvent } from '../inbox/types.js';
-import type { NotificationStatus as WireNotificationStatus } from '../protocol/local-api.js';
+import type { PopupReceipt, NotificationStatus as WireNotificationStatus } from '../protocol/local-api.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { backgroundClock, type Clock } from '../util/clock.js';
 import { formatEvent, formatSummary } from './format.js';
@@ -44,6 +44,9 @@ export interface NotificationStatus extends WireNotificationStatus {
   counts: NotificationCounts;
 }
 
+/** Popups remembered for their click receipts (the Electron adapter keeps 50 alive for their click handlers). */
+const MAX_CLICKABLE_POPUPS = 100;
+
 export class NotificationService {
   readonly #notifier: Notifier;
   readonly #clock: Clock;
@@ -64,6 +67,10 @@ export class NotificationService {
   readonly #changeListeners = new Set<(status: NotificationStatus) => void>();
   readonly #clickListeners = new Set<(seq: number) => void>();
   readonly #offs: (() => void)[] = [];
+  /** Where popup receipts go (the inbox the service is attached to): shown, failed, clicked per event. */
+  #receipts: Pick<Inbox, 'recordReceipts'> | undefined;
+  /** The events each recent popup stood for, by the seq a click reports (a summary's first). */
+  readonly #popupSeqs = new Map<number, readonly number[]>();
 
   constructor(options: NotificationServiceOptions) {
     this.#notifier = options.notifier;
@@ -79,6 +86,7 @@ export class NotificationService {
     });
     this.#offs.push(this.#policy.onChange(() => this.#policyChanged()));
     const offClick = this.#notifier.onClick?.((seq) => {
+      this.#receipt(this.#popupSeqs.get(seq) ?? [seq], 'clicked');
       for (const l of this.#clickListeners) l(seq);
     });
     if (offClick) this.#offs.push(offClick);
@@ -89,8 +97,12 @@ export class NotificationService {
     return this.#ensureAvailability();
   }
 
-  /** Feeds the service from the inbox: every append that stored new events. Returns a detach function. */
-  attach(inbox: Pick<Inbox, 'onAppend'>): () => void {
+  /**
+   * Feeds the service from the inbox: every append that stored new events. Popups leave their delivery receipts
+   * (shown, failed, clicked) in the same inbox. Returns a detach function.
+   */
+  attach(inbox: Pick<Inbox, 'onAppend' | 'recordReceipts'>): () => void {
+    this.#receipts = inbox;
     const off = inbox.onAppend((events) => this.offer(events));
     this.#offs.push(off);
     return off;
@@ -179,38 +191,63 @@ export class NotificationService {
   #deliver(popup: Popup<StoredEvent>): void {
     const markup = { markup: this.#notifier.markup };
     let n: Notification;
+    let seqs: readonly number[];
     if (popup.kind === 'event') {
       const text = formatEvent(popup.event, markup);
       n = { ...text, seq: popup.event.seq, tag: popup.event.topic };
+      seqs = [popup.event.seq];
     } else {
       const text = formatSummary(popup.summary, markup);
       n = { ...text, seq: popup.summary.firstSeq, tag: 'summary' };
+      seqs = popup.summary.seqs;
     }
     if (this.#queued >= this.#maxQueue) {
       this.#counts.failed++;
+      this.#receipt(seqs, 'failed');
       this.#logFailure(new NotifierError('failed', `more than ${this.#maxQueue} popups are waiting for the notifier; dropping new ones until it catches up`));
       return;
     }
     this.#queued++;
-    this.#queue = this.#queue.then(() => this.#send(n)).finally(() => this.#queued--);
+    this.#queue = this.#queue.then(() => this.#send(n, seqs)).finally(() => this.#queued--);
   }
 
-  async #send(n: Notification): Promise<void> {
+  async #send(n: Notification, seqs: readonly number[]): Promise<void> {
     if (this.#closed) return;
     const availability = await this.#ensureAvailability();
     if (!availability.ok) {
+      // Not attempted (a headless box): no receipt, or every event there would carry a "failed" one.
       this.#counts.unavailable++;
       return;
     }
     try {
       await this.#withTimeout(this.#notifier.notify(n));
       this.#counts.delivered++;
+      this.#remember(n, seqs);
+      this.#receipt(seqs, 'shown');
     } catch (err) {
       this.#counts.failed++;
+      this.#receipt(seqs, 'failed');
       const e = err instanceof NotifierError ? err : new NotifierError('failed', (err as Error)?.message ?? String(err));
       if (e.code === 'unavailable') this.#setAvailability({ ok: false, reason: e.message });
       else this.#logFailure(e);
     }
+  }
+
+  /** Popup receipts on the inbox; never awaited, never failing a popup (a closed inbox or full disk is ignored). */
+  #receipt(seqs: readonly number[], kind: PopupReceipt): void {
+    if (!this.#receipts || seqs.length === 0) return;
+    try {
+      this.#receipts.recordReceipts(seqs, { via: kind }).catch(() => {});
+    } catch {
+      // an inbox without receipts (a test double): nothing to record
+    }
+  }
+
+  /** Keeps what a click on this popup stands for; only the newest few popups can still be clicked. */
+  #remember(n: Notification, seqs: readonly number[]): void {
+    if (n.seq === undefined) return;
+    this.#popupSeqs.set(n.seq, seqs);
+    if (this.#popupSeqs.size > MAX_CLICKABLE_POPUPS) this.#popupSeqs.delete(this.#popupSeqs.keys().next().value as number);
   }
 
   #withTimeout(p: Promise<void>): Promise<void> {

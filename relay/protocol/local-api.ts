@@ -26,10 +26,41 @@ export const LOCAL_API = {
 
 export type LocalRoute = (typeof LOCAL_API)[keyof typeof LOCAL_API];
 
+/**
+ * Delivery receipts: how an event reached someone. Written once here; the inbox stores these names, the routes
+ * validate them, the CLI and the page show them. The hand-over paths (an agent took the event):
+ * - `stop_hook`, `prompt_context`, `session_start`, `idle_wake`: the Claude Code hooks (`hook stop`,
+ *   `hook prompt-submit`, `hook session-start`, `hook idle-wake`);
+ * - `wait_for_event`, `get_pending_events`: the MCP tools;
+ * - `channel`: pushed by `push-relay mcp --channel`; `watch`: printed by `push-relay watch`;
+ * - `http`: any other use of /v1/pending or /v1/wait (scripts, `push-relay events --ack`).
+ */
+export const HAND_OVER_PATHS = ['stop_hook', 'prompt_context', 'session_start', 'idle_wake', 'wait_for_event', 'get_pending_events', 'channel', 'watch', 'http'] as const;
+export type HandOverPath = (typeof HAND_OVER_PATHS)[number];
+
+/** Desktop popups (relay/notify): shown by the OS, clicked by the person, or failed (refused, timed out, no notification service). */
+export const POPUP_RECEIPTS = ['shown', 'clicked', 'failed'] as const;
+export type PopupReceipt = (typeof POPUP_RECEIPTS)[number];
+
+export const RECEIPT_KINDS = [...HAND_OVER_PATHS, ...POPUP_RECEIPTS] as const;
+export type ReceiptKind = HandOverPath | PopupReceipt;
+
+export function isHandOverPath(value: unknown): value is HandOverPath {
+  return (HAND_OVER_PATHS as readonly unknown[]).includes(value);
+}
+
+/** Who may say which hand-over path and session took the events: /v1/pending, /v1/wait and (as a reader) /v1/events. */
+export interface HandOverParams {
+  /** The hand-over path, for the receipt (default `http` on /v1/pending and /v1/wait; none on /v1/events). */
+  via?: HandOverPath;
+  /** The taker's session (e.g. a Claude Code session_id), for the receipt. */
+  session?: string;
+}
+
 /** Where a consumer seen for the first time starts (DESIGN.md "Consumers"): the head (default) or the earliest retained event. */
 export type ConsumerStart = 'head' | 'earliest';
 
-export interface PendingParams {
+export interface PendingParams extends HandOverParams {
   consumer?: string;
   topic?: string;
   limit?: number;
@@ -47,11 +78,13 @@ export interface WaitParams extends Omit<PendingParams, 'start' | 'claim'> {
   timeout_ms?: number;
 }
 
-export interface EventsParams {
+export interface EventsParams extends HandOverParams {
   /** Events after this seq, oldest first; without it, the newest `limit` events. */
   since?: number;
   topic?: string;
   limit?: number;
+  /** Only with `via` (a follower that shows what it reads, e.g. the channel): the reader's consumer name, for the receipt. */
+  consumer?: string;
 }
 
 /** The query parameters of each route that takes some. */
@@ -73,9 +106,36 @@ export function localApiPath<R extends LocalRoute>(route: R, query?: QueryOf<R>)
   return search ? `${route}?${search}` : route;
 }
 
-/** `DELETE /v1/subscriptions/<id>`: the one route with a path parameter. */
+/** `DELETE /v1/subscriptions/<id>`: a route with a path parameter. */
 export function subscriptionPath(id: string): string {
   return `${LOCAL_API.subscriptions}/${encodeURIComponent(id)}`;
+}
+
+/** `GET /v1/events/<seq>/receipts`: one event, addressed by its place in this inbox (`ApiEvent.seq`), and its receipts. */
+export function eventReceiptsPath(seq: number): string {
+  return `${LOCAL_API.events}/${seq}/receipts`;
+}
+
+/** The pattern the server matches `eventReceiptsPath` against. */
+export const EVENT_RECEIPTS_PATTERN = /^\/v1\/events\/(\d{1,16})\/receipts$/;
+
+/** One receipt: `via` reached `consumer` (and `session`) at `at`; `acked_at` once that consumer acked the event. */
+export interface ApiReceipt {
+  via: ReceiptKind;
+  at: string;
+  consumer: string | null;
+  session: string | null;
+  acked_at: string | null;
+}
+
+/** `GET /v1/events/<seq>/receipts`: oldest first; `overflow` counts receipts past the per-event cap, not kept. */
+export interface ReceiptsResponse {
+  seq: number;
+  event_id: number;
+  server: string;
+  topic: string;
+  receipts: ApiReceipt[];
+  overflow: number;
 }
 
 /** An event as the local API, the MCP tools and the hooks show it: the upstream event plus its place in this inbox. */

@@ -16,6 +16,8 @@ export interface PendingQuery {
   ack: boolean;
   /** Where the consumer starts if this is its first use (DESIGN.md "Consumers"). */
   start?: ConsumerStart | undefined;
+  /** The taker's session, for the delivery receipt (the path is the tool's own: `get_pending_events`). */
+  session?: string | undefined;
 }
 
 /** `GET /v1/pending`'s answer (relay/protocol/local-api.ts); the tool does not show the cursor. */
@@ -28,6 +30,8 @@ export interface WaitQuery {
   timeoutMs: number;
   /** Ends the wait early (cancellation, disconnect); the wait then resolves with no events. */
   signal: AbortSignal;
+  /** The taker's session, for the delivery receipt (the path is the tool's own: `wait_for_event`). */
+  session?: string | undefined;
 }
 
 /** `events` empty = the timeout passed (or the signal fired). Returned events are acked, like the hooks do. */

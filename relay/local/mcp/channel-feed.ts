@@ -6,6 +6,8 @@ import type { ApiEvent } from '../../protocol/local-api.js';
 
 export interface ChannelFeedOptions {
   home: string;
+  /** The consumer of the `push-relay mcp` pushing these events, named in their `channel` receipts. */
+  consumer?: string;
   /** Called with new events in seq order, batched over `batchMs`. */
   onEvents(events: ApiEvent[]): void;
   log?: (line: string) => void;
@@ -47,6 +49,8 @@ export class ChannelFeed {
       retryMs: options.retryMs,
       maxRetryMs: options.maxRetryMs,
       idleMs: options.idleMs,
+      // Each event read here is pushed to the agent: a `channel` receipt on it.
+      receipt: { via: 'channel', consumer: options.consumer },
     });
   }
 

@@ -11,9 +11,9 @@ export function coreBackend(core: RelayCore): ToolBackend {
   const ops = consumerOps(core.inbox);
   return {
     // get_pending_events hands over what it returns: claimed (and acked, by default), never a mere view.
-    pending: (q) => ops.pending({ ...q, claim: true }),
+    pending: (q) => ops.pending({ ...q, claim: true, via: 'get_pending_events' }),
     // wait_for_event hands over what it returns: acked, like the hooks do.
-    wait: (q) => ops.wait({ ...q, ack: true }),
+    wait: (q) => ops.wait({ ...q, ack: true, via: 'wait_for_event' }),
     ack: async (consumer, upToEventId) => {
       const state = await ops.ack({ consumer, upToEventId });
       return { consumer, cursor: state.cursor, pending: state.pending };

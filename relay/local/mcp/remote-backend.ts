@@ -39,7 +39,7 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
   };
 
   return {
-    pending: (q) => call<PendingResponse>(localApiPath(LOCAL_API.pending, { consumer: q.consumer, topic: q.topic, limit: q.limit, ack: q.ack, claim: true, start: q.start })),
+    pending: (q) => call<PendingResponse>(localApiPath(LOCAL_API.pending, { consumer: q.consumer, topic: q.topic, limit: q.limit, ack: q.ack, claim: true, start: q.start, via: 'get_pending_events', session: q.session })),
 
     async wait(q) {
       const deadline = Date.now() + q.timeoutMs;
@@ -47,7 +47,7 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
       for (;;) {
         const remaining = Math.max(0, deadline - Date.now());
         try {
-          const path = localApiPath(LOCAL_API.wait, { consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true });
+          const path = localApiPath(LOCAL_API.wait, { consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true, via: 'wait_for_event', session: q.session });
           // The relay ends its side of the wait when this request goes away (abort = socket closed).
           const r = await relayRequest<WaitResponse>(relay, path, { signal: q.signal, timeoutMs: remaining + requestTimeoutMs });
           return { consumer: r.consumer, events: r.events, pending: r.pending };

@@ -56,7 +56,7 @@ export async function startStdioHost(options: StdioHostOptions): Promise<StdioHo
         server.server.notification({ method: CHANNEL_METHOD, params: { ...params } }).catch((err: Error) => log(`channel push failed: ${err.message}`));
       }
     };
-    feed = new ChannelFeed({ home: options.home, onEvents: push, log, retryMs: options.channelRetryMs });
+    feed = new ChannelFeed({ home: options.home, consumer: options.consumer, onEvents: push, log, retryMs: options.channelRetryMs });
     // Push only to a client that finished the handshake.
     server.server.oninitialized = () => feed?.start();
   }

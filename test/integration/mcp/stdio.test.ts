@@ -9,6 +9,7 @@ import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { API_KEY, ChildStdioTransport, CLIENT_ID, startWorld, text, type WaitOut, type World } from './harness.js';
 import { useCleanups } from '../../helpers/cleanups.js';
+import { eventReceiptsPath, type ReceiptsResponse } from '../../../relay/protocol/local-api.js';
 
 const cleanup = useCleanups();
 
@@ -93,6 +94,10 @@ describe('push-relay mcp against a running daemon', () => {
     const first = await emitStored('deal.won', { amount: 1 });
     const pending = await mcp.call('get_pending_events');
     expect(pending.structuredContent).toMatchObject({ consumer: 'claude-code', acked: true, events: [{ event_id: first.event_id }] });
+    const firstSeq = (pending.structuredContent as { events: { seq: number }[] }).events[0]!.seq;
+    expect((await daemon.api.get<ReceiptsResponse>(eventReceiptsPath(firstSeq))).receipts).toEqual([
+      expect.objectContaining({ via: 'get_pending_events', consumer: 'claude-code', acked_at: expect.any(String) }),
+    ]);
 
     const progress: number[] = [];
     const call = mcp.call('wait_for_event', { topic: 'deal.*', timeout_seconds: 60 }, { onprogress: (p) => progress.push(p.progress) });
@@ -154,6 +159,9 @@ describe('push-relay mcp against a running daemon', () => {
     expect(params.content).not.toMatch(/[<>]/);
     for (const key of Object.keys(params.meta)) expect(key).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
     expect(params.meta).toMatchObject({ topic: 'deal.won', event_id: String(e.event_id), consumer: 'claude-code' });
+    // The push left a `channel` receipt naming the bridge's consumer (GET /v1/events/<seq>/receipts).
+    const receipts = await daemon.api.get<ReceiptsResponse>(eventReceiptsPath(Number(params.meta.seq)));
+    expect(receipts.receipts).toContainEqual(expect.objectContaining({ via: 'channel', consumer: 'claude-code' }));
   });
 });
 

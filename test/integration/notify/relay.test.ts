@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { startRelay, type RelayOptions, type RunningRelay } from '../../../relay/core/relay.js';
 import { MemoryNotifier } from '../../../relay/notify/memory-notifier.js';
+import { eventReceiptsPath, type ReceiptsResponse } from '../../../relay/protocol/local-api.js';
 import type { NotificationStatus } from '../../../relay/notify/service.js';
 import { startReferenceServer, type ReferenceServer } from '../../../relay/reference-server/server.js';
 import { captureLog } from '../../helpers/capture-log.js';
@@ -37,6 +38,31 @@ async function relay(ref: ReferenceServer, dir: string, options: Partial<RelayOp
 }
 
 describe('relay core with notifications', () => {
+  it('a popup shown, then clicked, leaves shown and clicked receipts on its event, read at /v1/events/<seq>/receipts and kept across a restart', async () => {
+    const ref = await server();
+    const dir = await home();
+    const notifier = new MemoryNotifier();
+    const r1 = await relay(ref, dir, { notify: notifier });
+    await ref.emit(TENANT, { topic: 'deal.won', payload: { name: 'Seen on the desktop', amount: 1 } });
+    const [popup] = await notifier.waitForCount(1);
+    const read = async (r: RunningRelay) => {
+      const res = await fetch(`${r.url}${eventReceiptsPath(popup!.seq!)}`, { headers: { authorization: `Bearer ${r.token}` } });
+      return (await res.json()) as ReceiptsResponse;
+    };
+    // The person clicks a popup that is on screen: after the notifier confirmed it.
+    await waitFor(async () => (await read(r1)).receipts.length === 1, { what: 'the shown receipt' });
+    notifier.click(popup!.seq!);
+    await waitFor(async () => (await read(r1)).receipts.length === 2, { what: 'two popup receipts' });
+    const before = await read(r1);
+    expect(before.receipts.map((x) => [x.via, x.consumer])).toEqual([
+      ['shown', null],
+      ['clicked', null],
+    ]);
+    await r1.close();
+    const r2 = await relay(ref, dir, { notify: new MemoryNotifier() });
+    expect(await read(r2)).toEqual(before);
+  });
+
   it('pops up each newly stored event, and nothing for stored events after a restart', async () => {
     const ref = await server();
     const dir = await home();

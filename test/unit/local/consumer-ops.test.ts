@@ -125,12 +125,12 @@ describe('hand-overs without an immediate ack (claims with a lease)', () => {
     await inbox.append([incoming(101), incoming(102)]);
     const ops = consumerOps(inbox, { leaseMs: 30_000 });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const first = await ops.pending({ consumer: 'claude-code', limit: 10, ack: false, claim: true });
+    const first = await ops.pending({ consumer: 'claude-code', limit: 10, ack: false, claim: true, via: 'http' });
     expect(first.events.map((e) => e.event_id)).toEqual([101, 102]);
     expect(first.pending).toBe(0);
     // The first taker never acks. A second one waits, and is handed nothing while the lease holds.
     let second: WaitResponse | undefined;
-    void ops.wait({ consumer: 'claude-code', limit: 10, ack: true, timeoutMs: 120_000, signal: new AbortController().signal }).then((r) => (second = r));
+    void ops.wait({ consumer: 'claude-code', limit: 10, ack: true, timeoutMs: 120_000, signal: new AbortController().signal, via: 'http' }).then((r) => (second = r));
     await vi.advanceTimersByTimeAsync(29_999);
     expect(second).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
@@ -145,11 +145,11 @@ describe('hand-overs without an immediate ack (claims with a lease)', () => {
     const ops = consumerOps(inbox, { leaseMs: 3_600_000 });
     const gone = new AbortController();
     // The wait takes the event in the append's synchronous wake-up; the caller is gone before it can answer.
-    const abandoned = ops.wait({ consumer: 'w', limit: 10, ack: true, timeoutMs: 60_000, signal: gone.signal });
+    const abandoned = ops.wait({ consumer: 'w', limit: 10, ack: true, timeoutMs: 60_000, signal: gone.signal, via: 'http' });
     await inbox.append([incoming(7)]);
     gone.abort();
     expect((await abandoned).events).toEqual([]);
-    const next = await ops.wait({ consumer: 'w', limit: 10, ack: true, timeoutMs: 60_000, signal: new AbortController().signal });
+    const next = await ops.wait({ consumer: 'w', limit: 10, ack: true, timeoutMs: 60_000, signal: new AbortController().signal, via: 'http' });
     expect(next.events.map((e) => e.event_id)).toEqual([7]);
     await inbox.close();
   });
@@ -158,8 +158,30 @@ describe('hand-overs without an immediate ack (claims with a lease)', () => {
     const inbox = new MemoryInbox();
     await inbox.append([incoming(1)]);
     const ops = consumerOps(inbox);
-    expect((await ops.pending({ consumer: 'claude-code', limit: 10, ack: false })).events).toHaveLength(1);
+    expect((await ops.pending({ consumer: 'claude-code', limit: 10, ack: false, via: 'http' })).events).toHaveLength(1);
     expect(inbox.stats().claimed).toBe(0);
+    await inbox.close();
+  });
+});
+
+describe('delivery receipts of hand-overs', () => {
+  it('a hand-over leaves one receipt per event (consumer, session, path); the ack marks it; a view and an abandoned wait leave none', async () => {
+    const inbox = new MemoryInbox();
+    await inbox.append([incoming(1), incoming(2), incoming(3)]);
+    const ops = consumerOps(inbox);
+    await ops.pending({ consumer: 'claude-code', limit: 10, ack: false, via: 'http' });
+    expect(inbox.receipts(1)?.receipts).toEqual([]);
+    await ops.pending({ consumer: 'claude-code', limit: 1, ack: false, claim: true, via: 'stop_hook', session: 'sess-a' });
+    expect(inbox.receipts(1)?.receipts).toEqual([{ via: 'stop_hook', consumer: 'claude-code', session: 'sess-a', at: expect.any(String) }]);
+    await ops.ack({ consumer: 'claude-code', seqs: [1] });
+    expect(inbox.receipts(1)?.receipts[0]?.acked_at).toEqual(expect.any(String));
+    const waited = await ops.wait({ consumer: 'claude-code', limit: 1, ack: true, timeoutMs: 1000, signal: new AbortController().signal, via: 'wait_for_event' });
+    expect(waited.events.map((e) => e.seq)).toEqual([2]);
+    expect(inbox.receipts(2)?.receipts).toEqual([{ via: 'wait_for_event', consumer: 'claude-code', at: expect.any(String), acked_at: expect.any(String) }]);
+    const gone = new AbortController();
+    gone.abort();
+    await ops.wait({ consumer: 'claude-code', limit: 1, ack: true, timeoutMs: 1000, signal: gone.signal, via: 'idle_wake' });
+    expect(inbox.receipts(3)?.receipts).toEqual([]);
     await inbox.close();
   });
 });

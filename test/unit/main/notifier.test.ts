@@ -1,8 +1,11 @@
 // The Electron Notification adapter of the relay's Notifier port: shows popups, routes clicks to the
 // popup's inbox seq, keeps popups referenced until they close, says why when unavailable.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ElectronNotifier } from '../../../main/notifier.js';
+import { MemoryInbox } from '../../../relay/inbox/memory-inbox.js';
 import { NotifierError } from '../../../relay/notify/notifier.js';
+import { NotificationService } from '../../../relay/notify/service.js';
+import { incoming } from '../../contract/inbox.contract.js';
 import { FakeNotification, fakeElectron } from './fakes.js';
 
 describe('ElectronNotifier', () => {
@@ -59,5 +62,23 @@ describe('ElectronNotifier', () => {
     expect(err).toBeInstanceOf(NotifierError);
     expect(err).toMatchObject({ code: 'unavailable' });
     expect(FakeNotification.all).toHaveLength(0);
+  });
+
+  it('a click on a tray popup becomes a clicked receipt on its event (through the notification service)', async () => {
+    const electron = fakeElectron();
+    const notifier = new ElectronNotifier({ electron, platform: 'linux' });
+    const inbox = new MemoryInbox();
+    const svc = new NotificationService({ notifier, settings: { burst: { windowMs: 0 } } });
+    try {
+      svc.attach(inbox);
+      await inbox.append([incoming(41)]);
+      await vi.waitFor(() => expect(FakeNotification.all).toHaveLength(1));
+      await svc.idle();
+      FakeNotification.all[0]!.emit('click');
+      expect(inbox.receipts(1)?.receipts.map((r) => r.via)).toEqual(['shown', 'clicked']);
+    } finally {
+      await svc.close();
+      await inbox.close();
+    }
   });
 });

@@ -76,7 +76,7 @@ describe('bursts', () => {
     vi.advanceTimersByTime(2000);
     expect(events()).toEqual([1]);
     expect(summaries()).toEqual([
-      { count: 4, topics: [['deal.won', 2], ['account.health_at_risk', 2]], otherTopics: 0, firstSeq: 2, lastSeq: 5, reason: 'burst' },
+      { count: 4, topics: [['deal.won', 2], ['account.health_at_risk', 2]], otherTopics: 0, firstSeq: 2, lastSeq: 5, seqs: [2, 3, 4, 5], reason: 'burst' },
     ]);
   });
 
@@ -152,7 +152,7 @@ describe('per-minute ceiling', () => {
     expect(summaries()).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(events()).toEqual([1, 2, 3]);
-    expect(summaries()).toEqual([{ count: 5, topics: [['deal.won', 3], ['ticket.created', 2]], otherTopics: 0, firstSeq: 4, lastSeq: 8, reason: 'ceiling' }]);
+    expect(summaries()).toEqual([{ count: 5, topics: [['deal.won', 3], ['ticket.created', 2]], otherTopics: 0, firstSeq: 4, lastSeq: 8, seqs: [4, 5, 6, 7, 8], reason: 'ceiling' }]);
     expect(policy.pending()).toBe(0);
     expect(accounted(policy.stats(), 0)).toBe(8);
   });

@@ -238,6 +238,36 @@ describe('fed by the inbox', () => {
     expect(notifier.sent.map((n) => n.seq)).toEqual([1, 2]);
   });
 
+  it('leaves popup receipts on the inbox: shown for a popup, for every event a summary covers, clicked, failed', async () => {
+    const inbox = new MemoryInbox();
+    cleanup.add(() => inbox.close());
+    const { svc, notifier } = service({ settings: { burst: { windowMs: 0 } } });
+    svc.attach(inbox);
+    await inbox.append([incoming(1)]);
+    await settle(svc);
+    expect(inbox.receipts(1)?.receipts.map((r) => r.via)).toEqual(['shown']);
+    notifier.click(1);
+    expect(inbox.receipts(1)?.receipts.map((r) => r.via)).toEqual(['shown', 'clicked']);
+    notifier.failure = new NotifierError('failed', 'the daemon said no');
+    await inbox.append([incoming(2)]);
+    await settle(svc);
+    expect(inbox.receipts(2)?.receipts.map((r) => r.via)).toEqual(['failed']);
+  });
+
+  it('a summary popup leaves a shown receipt on each event it stands for, and a click on it a clicked one', async () => {
+    const inbox = new MemoryInbox();
+    cleanup.add(() => inbox.close());
+    const { svc, notifier } = service();
+    svc.attach(inbox);
+    await inbox.append([1, 2, 3, 4, 5].map((id) => incoming(id)));
+    await vi.advanceTimersByTimeAsync(5000);
+    await svc.idle();
+    expect(notifier.sent.map((n) => n.tag)).toEqual(['deal.won', 'summary']);
+    expect([1, 2, 3, 4, 5].map((seq) => inbox.receipts(seq)?.receipts.map((r) => r.via))).toEqual([['shown'], ['shown'], ['shown'], ['shown'], ['shown']]);
+    notifier.click(2);
+    expect([2, 3, 4, 5].map((seq) => inbox.receipts(seq)?.receipts.at(-1)?.via)).toEqual(['clicked', 'clicked', 'clicked', 'clicked']);
+  });
+
   it('after close() it takes no more events and holds no timers', async () => {
     const inbox = new MemoryInbox();
     cleanup.add(() => inbox.close());

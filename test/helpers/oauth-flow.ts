@@ -59,3 +59,22 @@ export async function signIn(base: string): Promise<{ clientId: string; access: 
   if (t.status !== 200) throw new Error(`token: ${JSON.stringify(t.body)}`);
   return { clientId, access: t.body.access_token as string, refresh: t.body.refresh_token as string, code, verifier };
 }
+
+/**
+ * A scripted browser without a browser: opens the authorization URL, presses Approve on the consent page and
+ * follows the redirect to the relay's loopback listener. (The Chromium test drives the real page.)
+ */
+export async function approveWithoutBrowser(url: URL): Promise<void> {
+  const page = await fetch(url, { redirect: 'manual' });
+  const html = await page.text();
+  const id = /name="consent_id" value="([^"]+)"/.exec(html)?.[1];
+  if (!id) throw new Error(`no consent page (${page.status}): ${html.slice(0, 300)}`);
+  const res = await fetch(new URL('/authorize', url), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ consent_id: id, decision: 'approve' }).toString(),
+  });
+  const back = await fetch(res.headers.get('location')!);
+  await back.body?.cancel();
+}

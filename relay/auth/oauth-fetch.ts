@@ -11,13 +11,17 @@ export interface OAuthFetch {
   fetch: FetchFn;
   /** The `sub` of the last successful token response, if the server named one. */
   lastSubject: string | undefined;
+  /** The last URL requested (which step of the flow failed, for the error message). */
+  lastUrl: string | undefined;
 }
 
 export function createOAuthFetch(base: FetchFn = (input, init) => globalThis.fetch(input, init)): OAuthFetch {
   const capped = capResponseBodies((input, init) => base(input, { ...init, redirect: 'error' }));
   const out: OAuthFetch = {
     lastSubject: undefined,
+    lastUrl: undefined,
     fetch: async (input, init) => {
+      out.lastUrl = String(input);
       const res = await capped(input, init);
       const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
       if (res.ok && /(^|&)grant_type=/.test(body)) {

@@ -3,6 +3,7 @@
 // safeStorage, supplied by main/secrets.ts as a `Sealer`); the headless daemon has no keychain API in plain Node,
 // so it keeps them in one file in the relay home, created with mode 0600 and never through a symlink
 // (relay/util/safe-fs.ts), and says so in `login` and `status`.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OAuthDiscoveryState, StoredOAuthClientInformation, StoredOAuthTokens } from '@modelcontextprotocol/client';
 import { readTextNoFollow, unlinkIfPresent, writeFileAtomicSync } from '../util/safe-fs.js';
@@ -102,6 +103,7 @@ export class FileSignInStore implements SignInStore {
 
   #write(all: FileShape): void {
     const text = JSON.stringify(all, null, 2);
+    mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o700 }); // a first `login` may come before any relay ran
     writeFileAtomicSync(this.path, this.#sealer ? this.#sealer.seal(text) : text, 0o600);
   }
 }

@@ -45,7 +45,7 @@ export async function signIn(o: SignInOptions): Promise<SignInRecord> {
     // Listening before the URL is shown: a quick browser may come back before `auth()` returns.
     const callbackArrives = redirect.wait(() => provider.expectedState, o.timeoutMs ?? 5 * 60_000);
     callbackArrives.catch(() => undefined); // awaited below; a failure before that must not go unhandled
-    const first = await step(() => stageOf(provider.record), () => auth(provider, { serverUrl, resourceMetadataUrl, fetchFn: oauthFetch.fetch }));
+    const first = await step(() => stageOf(provider.record, oauthFetch.lastUrl), () => auth(provider, { serverUrl, resourceMetadataUrl, fetchFn: oauthFetch.fetch }));
     if (first !== 'REDIRECT') throw new SignInError('oauth_authorization_failed', 'the server signed in without asking the user, which this relay does not accept');
     const callback = await callbackArrives;
     await step(() => 'oauth_token_failed', () => auth(provider, { serverUrl, resourceMetadataUrl, authorizationCode: callback.code, iss: callback.iss, fetchFn: oauthFetch.fetch }));
@@ -97,8 +97,11 @@ async function probe(serverUrl: string, fetch: FetchFn): Promise<URL | undefined
   return extractWWWAuthenticateParams(res).resourceMetadataUrl;
 }
 
-function stageOf(record: SignInRecord): SignInErrorCode {
-  return record.discoveryState ? (record.clientInformation ? 'oauth_authorization_failed' : 'oauth_registration_failed') : 'oauth_discovery_failed';
+/** Which step failed: the registration request if that was the last one made, else discovery until a client exists. */
+function stageOf(record: SignInRecord, lastUrl: string | undefined): SignInErrorCode {
+  const registration = record.discoveryState?.authorizationServerMetadata?.registration_endpoint;
+  if (registration !== undefined && lastUrl === registration) return 'oauth_registration_failed';
+  return record.clientInformation ? 'oauth_authorization_failed' : 'oauth_discovery_failed';
 }
 
 const STAGE_TEXT: Record<string, string> = {

@@ -194,7 +194,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     const request: AuthorizationRequest = { clientId: client.client_id, redirectUri, state, scope: scopes.join(' '), codeChallenge: challenge, resource: resource() };
     const consentId = grants.holdConsent(request);
     if (!consentId) return fail('temporarily_unavailable', 'too many sign-ins waiting for consent');
-    sendConsentPage(res, { consentId, clientName: client.client_name, clientId: client.client_id, redirectHost: new URL(redirectUri).host, scopes, tenant: options.tenant });
+    sendConsentPage(res, { consentId, clientName: client.client_name, clientId: client.client_id, redirectOrigin: new URL(redirectUri).origin, redirectHost: new URL(redirectUri).host, scopes, tenant: options.tenant });
   }
 
   async function decide(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -9,6 +9,8 @@ export interface ConsentView {
   consentId: string;
   clientName: string | undefined;
   clientId: string;
+  /** Where Approve/Deny lead (the form's redirect): the only other place the form may go (CSP form-action). */
+  redirectOrigin: string;
   redirectHost: string;
   scopes: string[];
   tenant: string;
@@ -24,7 +26,9 @@ export const PAGE_HEADERS = {
   'cache-control': 'no-store',
   'x-frame-options': 'DENY',
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: Chromium then sends `Origin: null` with the form's POST, which the Host/Origin guard
+  // refuses; same-origin keeps the page's URL (state, challenge) from any other site all the same.
+  'referrer-policy': 'same-origin',
 };
 
 export function sendConsentPage(res: ServerResponse, view: ConsentView): void {
@@ -42,7 +46,9 @@ on this push server. The name is the application's own claim; approve only if yo
 <button type="submit" name="decision" value="approve" id="approve">Approve</button>
 <button type="submit" name="decision" value="deny" id="deny">Deny</button>
 </form></body></html>`;
-  res.writeHead(200, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html) });
+  // CSP form-action also governs the redirect after the POST (Chromium enforces it), so it names the client's.
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${view.redirectOrigin}; frame-ancestors 'none'`;
+  res.writeHead(200, { ...PAGE_HEADERS, 'content-security-policy': csp, 'content-length': Buffer.byteLength(html) });
   res.end(html);
 }
 

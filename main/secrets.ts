@@ -5,6 +5,7 @@
 // Linux: safeStorage may fall back to `basic_text`, a hard-coded key — obfuscation, not protection. The
 // key is still stored (encrypted that way), but the tray says so clearly: a log line and a settings flag
 // (`secretStorage.warning`) the UI shows.
+import type { Sealer } from '../relay/auth/sign-in-store.js';
 import type { SafeStorageApi } from './electron-api.js';
 
 export type SecretErrorCode = 'encryption_unavailable' | 'decrypt_failed';
@@ -131,4 +132,18 @@ export function readOnlyKeyStore(encrypted: string | undefined): EncryptedKeySto
     throw new Error('settings are read-only until the relay holds the home lock');
   };
   return { getEncrypted: () => encrypted || undefined, saveEncrypted: refuse };
+}
+
+/**
+ * OAuth sign-ins (relay/auth/sign-in-store.ts) sealed with safeStorage, as the API key is; undefined when the OS
+ * cannot encrypt, and then the tray keeps a sign-in in memory only (never tokens in plain text on disk).
+ */
+export function signInSealer(safeStorage: SafeStorageApi, platform: NodeJS.Platform): Sealer | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined;
+  const backend = platform === 'linux' ? (safeStorage.getSelectedStorageBackend?.() ?? 'unknown') : platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
+  return {
+    seal: (text) => safeStorage.encryptString(text).toString('base64'),
+    unseal: (sealed) => safeStorage.decryptString(Buffer.from(sealed, 'base64')),
+    describe: backend === 'basic_text' ? 'safeStorage with its built-in key (no OS keyring found: obfuscation, not protection)' : `the OS keychain (safeStorage: ${backend})`,
+  };
 }

@@ -50,6 +50,8 @@ interface FileShape {
 }
 
 export const SIGN_IN_FILE = 'oauth-sign-ins.json';
+/** The tray's sealed copy: another file, so the daemon and the tray never misread each other's format. */
+export const SEALED_SIGN_IN_FILE = 'oauth-sign-ins.sealed';
 
 /**
  * All sign-ins of a home dir in one file: plain JSON with mode 0600 for the daemon, or sealed text when a
@@ -61,7 +63,7 @@ export class FileSignInStore implements SignInStore {
   readonly #sealer: Sealer | undefined;
 
   constructor(home: string, sealer?: Sealer) {
-    this.path = join(home, SIGN_IN_FILE);
+    this.path = join(home, sealer ? SEALED_SIGN_IN_FILE : SIGN_IN_FILE);
     this.#sealer = sealer;
     this.where = sealer ? `${this.path}, encrypted with ${sealer.describe}` : `${this.path} (plain JSON, file mode 0600: readable only by you; no OS keychain is used by the headless relay)`;
   }

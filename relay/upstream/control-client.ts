@@ -184,18 +184,23 @@ export class ControlClient {
     }
   }
 
+  /** What was refused and what to do: the key, or (signed in) the sign-in's own hint ("sign in again"). */
+  #refused(): string {
+    return this.#credentials ? `sign-in; ${this.#credentials.refusedHint}` : 'API key; set a valid key';
+  }
+
   #toControlError(err: unknown, tool: string): ControlError {
     if (err instanceof ControlError) return err;
     if (err instanceof RedirectError) return new ControlError(err.code, this.#redact(err.message), tool, err.status, { cause: err });
     // An error answer's text is read up to 16 KiB (capped-body.ts); a message keeps its start.
     const message = clip(this.#redact(describeError(err)), 1000);
     if (err instanceof UnauthorizedError) {
-      return new ControlError('unauthorized', `the server refused the API key (${message}); set a valid key`, tool, 401, { cause: err });
+      return new ControlError('unauthorized', `the server refused the ${this.#refused()} (${message})`, tool, 401, { cause: err });
     }
     if (err instanceof StreamableHTTPError) {
       const status = err.code !== undefined && err.code > 0 ? err.code : undefined;
       if (status === 401 || status === 403) {
-        return new ControlError('unauthorized', `${this.url.controlUrl} answered ${status}: the API key was refused; set a valid key (${message})`, tool, status, { cause: err });
+        return new ControlError('unauthorized', `${this.url.controlUrl} answered ${status}: it refused the ${this.#refused()} (${message})`, tool, status, { cause: err });
       }
       return new ControlError('protocol_error', `${this.url.controlUrl}: ${message}`, tool, status, { cause: err });
     }

@@ -142,7 +142,7 @@ describe('OAuth sign-in: the relay as a client of the reference server', () => {
     const refreshes = w.tokenRequests.length;
     await emit(5);
     // Still nothing tried: a control call on the dead session answers unauthorized without a refresh loop.
-    await expect(control.listSubscriptions()).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(control.listSubscriptions()).rejects.toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/sign in again/) });
     expect(w.tokenRequests.length).toBe(refreshes);
     expect(stream.status().state).toBe('unauthorized');
 

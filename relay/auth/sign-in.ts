@@ -45,7 +45,14 @@ export async function signIn(o: SignInOptions): Promise<SignInRecord> {
     // Listening before the URL is shown: a quick browser may come back before `auth()` returns.
     const callbackArrives = redirect.wait(() => provider.expectedState, o.timeoutMs ?? 5 * 60_000);
     callbackArrives.catch(() => undefined); // awaited below; a failure before that must not go unhandled
-    const first = await step(() => stageOf(provider.record, oauthFetch.lastUrl), () => auth(provider, { serverUrl, resourceMetadataUrl, fetchFn: oauthFetch.fetch }));
+    const first = await step(() => stageOf(provider.record, oauthFetch.lastUrl), () => auth(provider, { serverUrl, resourceMetadataUrl, fetchFn: oauthFetch.fetch })).catch((err: unknown) => {
+      // Without any metadata the SDK falls back to guessed endpoints (/register at the root); their 404 would
+      // read as a broken registration when the truth is that the server has no OAuth sign-in at all.
+      if (!provider.record.discoveryState?.authorizationServerMetadata && !resourceMetadataUrl) {
+        throw new SignInError('oauth_unsupported', `${o.server.base} does not offer OAuth sign-in (no authorization-server metadata); use an API key (PUSH_RELAY_API_KEY or Settings)`, { cause: err });
+      }
+      throw err;
+    });
     if (first !== 'REDIRECT') throw new SignInError('oauth_authorization_failed', 'the server signed in without asking the user, which this relay does not accept');
     const callback = await callbackArrives;
     await step(() => 'oauth_token_failed', () => auth(provider, { serverUrl, resourceMetadataUrl, authorizationCode: callback.code, iss: callback.iss, fetchFn: oauthFetch.fetch }));

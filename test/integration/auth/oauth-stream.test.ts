@@ -110,6 +110,22 @@ describe('OAuth sign-in: the relay as a client of the reference server', () => {
     expect(w.tokenRequests).toHaveLength(1);
   });
 
+  it('a refresh that cannot reach the server is a network failure, not a sign-out', async () => {
+    const w = await world(60_000);
+    await w.login();
+    let now = Date.now();
+    let down = true;
+    const fetch = (input: string | URL, init?: RequestInit) =>
+      down && String(input).endsWith('/token') ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) : w.fetch(input, init);
+    const session = new OAuthSession({ server: w.url, store: w.store, fetch, now: () => now });
+    now += 60_000;
+    await expect(session.token()).rejects.toThrow(/ECONNREFUSED/);
+    expect(session.status()).toMatchObject({ signedIn: true, problem: null });
+    down = false;
+    expect(await session.token()).toMatch(/^ref_at_/);
+    expect(session.status().refreshes).toBe(1);
+  });
+
   it('refreshes once and retries once when the server answers 401 to a token the relay thought valid', async () => {
     const w = await world(1000);
     const record = await w.login();

@@ -82,6 +82,12 @@ describe('sign-in against hostile or broken servers', () => {
     await expect(promise).rejects.toThrow(/did not register this relay/);
   });
 
+  it('a server without OAuth at all (API keys only): says so, instead of a registration error', async () => {
+    const server = await fake((_req, res) => json(res, 404, { error: 'not_found' }));
+    const promise = signIn({ server: normalizeServerUrl(server.url), store: new MemorySignInStore(), open: neverOpened, timeoutMs: 5_000 });
+    await expect(promise).rejects.toMatchObject({ code: 'oauth_unsupported', message: expect.stringMatching(/does not offer OAuth sign-in.*API key/) });
+  });
+
   it('protected-resource metadata naming another origin as the resource: refused, nothing sent there', async () => {
     const other = await fake((_req, res) => json(res, 200, {}));
     const server = await fake(authServer((res) => json(res, 500, {}), () => `${other.url}/`));

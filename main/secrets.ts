@@ -62,8 +62,7 @@ export class ApiKeyVault {
   /** Call after the app is ready (before that, Linux reports the backend as `unknown`). */
   async status(): Promise<SecretStorageStatus> {
     const { safeStorage, platform } = this.#o;
-    const backend =
-      platform === 'linux' ? (safeStorage.getSelectedStorageBackend?.() ?? 'unknown') : platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
+    const backend = backendOf(safeStorage, platform);
     const available = await this.#available();
     let warning: string | null = null;
     if (!available) warning = UNAVAILABLE_MESSAGE;
@@ -140,10 +139,16 @@ export function readOnlyKeyStore(encrypted: string | undefined): EncryptedKeySto
  */
 export function signInSealer(safeStorage: SafeStorageApi, platform: NodeJS.Platform): Sealer | undefined {
   if (!safeStorage.isEncryptionAvailable()) return undefined;
-  const backend = platform === 'linux' ? (safeStorage.getSelectedStorageBackend?.() ?? 'unknown') : platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
+  const backend = backendOf(safeStorage, platform);
   return {
     seal: (text) => safeStorage.encryptString(text).toString('base64'),
     unseal: (sealed) => safeStorage.decryptString(Buffer.from(sealed, 'base64')),
     describe: backend === 'basic_text' ? 'safeStorage with its built-in key (no OS keyring found: obfuscation, not protection)' : `the OS keychain (safeStorage: ${backend})`,
   };
+}
+
+/** `basic_text`, `gnome_libsecret`, … on Linux; `keychain` (macOS) / `dpapi` (Windows) elsewhere. */
+function backendOf(safeStorage: SafeStorageApi, platform: NodeJS.Platform): string {
+  if (platform === 'linux') return safeStorage.getSelectedStorageBackend?.() ?? 'unknown';
+  return platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
 }

@@ -8,7 +8,8 @@
 // background provider refuses) signs the session out for good: no token any more, a 401 is final, and the
 // push stream goes `unauthorized` saying "sign in again" instead of retrying. A refresh that fails for the
 // network is not a sign-out: the error goes up as a network failure and the stream backs off as when offline.
-import { auth, OAuthError } from '@modelcontextprotocol/client';
+// The SDK's client side loads only when a refresh happens: a relay on an API key never pays for it at start
+// (relay/upstream/lazy-control-client.ts explains the cost), and a signed-in one only every few minutes.
 import type { BearerCredentials } from '../upstream/credentials.js';
 import { describeError, redact } from '../upstream/errors.js';
 import type { FetchFn } from '../upstream/guarded-fetch.js';
@@ -120,6 +121,7 @@ export class OAuthSession implements BearerCredentials {
   }
 
   async #doRefresh(): Promise<boolean> {
+    const { auth, OAuthError } = await import('@modelcontextprotocol/client');
     // The SDK answers any refresh failure that is not an OAuth error (a refused connection, a 5xx) by starting
     // a new authorization, which the background provider refuses as "sign in again". Note such failures here,
     // so they count as transient, not as a sign-out.

@@ -25,6 +25,7 @@ import { InboxWindow, inboxUrl, type InboxRoute } from './inbox-window.js';
 import { registerIpc } from './ipc.js';
 import { createLoginItem, type LoginItem } from './login-item.js';
 import { buildMenu, type MenuAction } from './menu-model.js';
+import { signInFacts, traySignIn, traySignOut, traySignInStore, type TraySignInDeps } from './sign-in.js';
 import { ElectronNotifier } from './notifier.js';
 import { ApiKeyVault, readOnlyKeyStore, SecretStorageError, type SecretStorageStatus } from './secrets.js';
 import { electronStoreBackend, TraySettings, type StoreFactory } from './settings.js';
@@ -112,6 +113,9 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
   if (platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
   let relay: HostedRelay | undefined;
+  let signInDeps: () => TraySignInDeps = () => {
+    throw new Error('the app is still starting');
+  };
   /** Set once this process holds the home's lock (it may then write settings). */
   const owned: { settings?: TraySettings; vault?: ApiKeyVault; secretStorage?: SecretStorageStatus } = {};
   let fatal: string | null = null;
@@ -210,7 +214,9 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
     const paused = pausedUntil();
     const view = trayView({ status: relay ? relay.core.status() : null, fatal, pausedUntil: paused, unread: unreadCount(), now: t, platform });
     const running = relay !== undefined;
+    const status = relay?.core.status();
     const menu = buildMenu({
+      signIn: signInFacts(status?.mode, status?.auth),
       statusLine: view.statusLine,
       recent: relay ? relay.core.inbox.recent(5) : [],
       pausedUntil: paused,
@@ -242,6 +248,14 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
         case 'set-open-at-login':
           loginItem.setEnabled(action.enabled);
           return render();
+        case 'sign-in':
+        case 'sign-out': {
+          const run = action.type === 'sign-in' ? traySignIn : traySignOut;
+          void run(signInDeps())
+            .catch((err: Error) => log.warn(`${action.type} failed: ${err.message}`))
+            .finally(() => render());
+          return;
+        }
         case 'quit':
           return app.quit();
       }
@@ -285,12 +299,20 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
     if (err instanceof SecretStorageError) log.warn(err.message);
   }
 
+  // OAuth sign-ins sealed by safeStorage (after `ready`: Linux knows its keyring only then), else memory only.
+  const signIns = traySignInStore(home, electron.safeStorage, platform);
+  signInDeps = () => ({
+    store: signIns,
+    relay: () => (relay ? { url: relay.url, token: relay.token, server: relay.core.status().server } : undefined),
+    openExternal: (url) => electron.shell.openExternal(url),
+  });
   render();
   try {
     relay = await options.startRelay({
       home,
       env,
       apiKey,
+      signIns,
       log,
       notify: notifier,
       // The relay's own Settings route over the relay's own store, kept in electron-store; the page's key goes

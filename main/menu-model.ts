@@ -13,6 +13,8 @@ export type MenuAction =
   | { type: 'pause'; preset: PausePreset }
   | { type: 'resume' }
   | { type: 'set-open-at-login'; enabled: boolean }
+  | { type: 'sign-in' }
+  | { type: 'sign-out' }
   | { type: 'quit' };
 
 export type MenuNode =
@@ -42,6 +44,8 @@ export interface MenuFacts {
   loginItemSupported: boolean;
   /** False while the relay is not running (start failed): the entries that need it are disabled. */
   relayRunning?: boolean;
+  /** OAuth sign-in to a real server (absent in demo mode): who and which scopes, or signed out. */
+  signIn?: { signedIn: true; who: string; scopes: string[] } | { signedIn: false; problem?: string };
   formatTime?: (epochMs: number) => string;
 }
 
@@ -80,11 +84,30 @@ export function buildMenu(facts: MenuFacts): MenuNode[] {
     { kind: 'item', label: 'Open inbox', action: { type: 'open-inbox' }, enabled: running },
     { kind: 'item', label: 'Subscriptions…', action: { type: 'open-subscriptions' }, enabled: running },
     { kind: 'item', label: 'Settings…', action: { type: 'open-settings' }, enabled: running },
+    ...signInItems(facts.signIn, running),
     { kind: 'separator' },
     ...(facts.loginItemSupported
       ? [{ kind: 'checkbox', label: 'Open at login', checked: facts.openAtLogin, action: { type: 'set-open-at-login', enabled: !facts.openAtLogin } } as const]
       : []),
     { kind: 'item', label: 'Quit Push Relay', action: { type: 'quit' } },
+  ];
+}
+
+/** Sign in / Sign out (seed 001's OAuth path): the subject and scopes are the server's words, neutralized. */
+function signInItems(signIn: MenuFacts['signIn'], running: boolean): MenuNode[] {
+  if (!signIn) return [];
+  if (!signIn.signedIn) {
+    return [
+      { kind: 'separator' },
+      ...(signIn.problem ? [{ kind: 'label', label: 'Signed out: sign in again' } as const] : []),
+      { kind: 'item', label: 'Sign in…', action: { type: 'sign-in' }, enabled: running },
+    ];
+  }
+  const scopes = signIn.scopes.length > 0 ? ` (${neutralizeText(signIn.scopes.join(' '), 60)})` : '';
+  return [
+    { kind: 'separator' },
+    { kind: 'label', label: truncate(`Signed in as ${neutralizeText(oneLine(signIn.who), 60)}${scopes}`, 90) },
+    { kind: 'item', label: 'Sign out', action: { type: 'sign-out' }, enabled: running },
   ];
 }
 

@@ -5,6 +5,7 @@
 // Linux: safeStorage may fall back to `basic_text`, a hard-coded key — obfuscation, not protection. The
 // key is still stored (encrypted that way), but the tray says so clearly: a log line and a settings flag
 // (`secretStorage.warning`) the UI shows.
+import type { Sealer } from '../relay/auth/sign-in-store.js';
 import type { SafeStorageApi } from './electron-api.js';
 
 export type SecretErrorCode = 'encryption_unavailable' | 'decrypt_failed';
@@ -61,8 +62,7 @@ export class ApiKeyVault {
   /** Call after the app is ready (before that, Linux reports the backend as `unknown`). */
   async status(): Promise<SecretStorageStatus> {
     const { safeStorage, platform } = this.#o;
-    const backend =
-      platform === 'linux' ? (safeStorage.getSelectedStorageBackend?.() ?? 'unknown') : platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
+    const backend = backendOf(safeStorage, platform);
     const available = await this.#available();
     let warning: string | null = null;
     if (!available) warning = UNAVAILABLE_MESSAGE;
@@ -131,4 +131,24 @@ export function readOnlyKeyStore(encrypted: string | undefined): EncryptedKeySto
     throw new Error('settings are read-only until the relay holds the home lock');
   };
   return { getEncrypted: () => encrypted || undefined, saveEncrypted: refuse };
+}
+
+/**
+ * OAuth sign-ins (relay/auth/sign-in-store.ts) sealed with safeStorage, as the API key is; undefined when the OS
+ * cannot encrypt, and then the tray keeps a sign-in in memory only (never tokens in plain text on disk).
+ */
+export function signInSealer(safeStorage: SafeStorageApi, platform: NodeJS.Platform): Sealer | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined;
+  const backend = backendOf(safeStorage, platform);
+  return {
+    seal: (text) => safeStorage.encryptString(text).toString('base64'),
+    unseal: (sealed) => safeStorage.decryptString(Buffer.from(sealed, 'base64')),
+    describe: backend === 'basic_text' ? 'safeStorage with its built-in key (no OS keyring found: obfuscation, not protection)' : `the OS keychain (safeStorage: ${backend})`,
+  };
+}
+
+/** `basic_text`, `gnome_libsecret`, … on Linux; `keychain` (macOS) / `dpapi` (Windows) elsewhere. */
+function backendOf(safeStorage: SafeStorageApi, platform: NodeJS.Platform): string {
+  if (platform === 'linux') return safeStorage.getSelectedStorageBackend?.() ?? 'unknown';
+  return platform === 'darwin' ? 'keychain' : platform === 'win32' ? 'dpapi' : 'unknown';
 }

@@ -5,9 +5,13 @@ import type { TrayKind } from './icons/art.js';
 import { trayImage, type TrayImageSpec } from './icons/tray-images.js';
 
 /** The part of RelayStatus (relay/local/core.ts) the tray reads. */
+import type { AuthStatus } from '../relay/protocol/local-api.js';
+
 export interface TrayStatusInput {
   mode: 'demo' | 'server';
   server: string;
+  /** How the relay authenticates (relay/protocol/local-api.ts); the menu offers Sign in / Sign out from it. */
+  auth?: AuthStatus;
   upstream: {
     state: 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'offline' | 'paused';
     stopped: boolean;

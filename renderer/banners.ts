@@ -122,7 +122,8 @@ export class Banners {
           id: 'upstream',
           tone: 'error',
           icon: 'lock',
-          title: `${server} refused the API key`,
+          // A sign-in whose refresh was refused says "sign in again" in its message (relay/auth/session.ts).
+          title: status.auth?.method === 'oauth' ? `${server} refused the sign-in: sign in again` : `${server} refused the API key`,
           text: err || 'The server answered 401/403. The relay does not retry until the key changes: set a new key in Settings.',
           action: { label: 'Open Settings', run: () => this.#actions.openSettings() },
         });

@@ -94,6 +94,26 @@ export class SettingsView {
   }
 
   /** The running relay (from the live status). */
+  /** Who is signed in and with which scopes (the server's words: set as text, never as HTML), or how to sign in. */
+  #renderSignIn(s: RelayStatus): void {
+    const state = $('sign-in-state');
+    const help = $('set-sign-in');
+    const auth = s.auth;
+    const signedIn = auth?.method === 'oauth' && auth.signed_in;
+    state.textContent = signedIn ? 'signed in' : 'not signed in';
+    state.classList.toggle('set', signedIn);
+    if (s.mode === 'demo' || !auth) {
+      help.textContent = 'Demo mode needs no credentials. With a server URL: `push-relay login`, or Sign in… in the tray menu.';
+    } else if (auth.method === 'oauth' && auth.signed_in) {
+      const scopes = auth.scopes.length > 0 ? ` (${auth.scopes.join(' ')})` : '';
+      help.textContent = `Signed in with OAuth as ${auth.subject ?? 'unknown'}${scopes}. Tokens are kept in ${auth.stored_in}. Sign out: \`push-relay logout\` or the tray menu.`;
+    } else if (auth.method === 'oauth') {
+      help.textContent = `${auth.problem ?? 'Signed out.'} Sign in: \`push-relay login\` or Sign in… in the tray menu.`;
+    } else {
+      help.textContent = 'Using the API key. To sign in instead (nothing to paste): `push-relay login`, or Sign in… in the tray menu.';
+    }
+  }
+
   renderAbout(): void {
     const s = this.#d.status();
     const current = $('settings-current');
@@ -106,6 +126,7 @@ export class SettingsView {
         ? `Running in demo mode: the built-in reference server with generated events, as client ${s.client_id}.`
         : `Running against ${s.server} as client ${s.client_id}.`;
     this.#clientId.placeholder = `${s.client_id} (in use now)`;
+    this.#renderSignIn(s);
     const about = $('relay-about');
     clear(about);
     const inbox = s.inbox as { events?: number; head?: number };

@@ -13,6 +13,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   subscriptions: { summary: 'list this relay’s subscriptions on the push server', load: () => import('./subscriptions.js') },
   subscribe: { summary: 'subscribe to topics: --topic T… [--filter JSON] [--label L]', load: () => import('./subscribe.js') },
   unsubscribe: { summary: 'remove a subscription by id', load: () => import('./unsubscribe.js') },
+  login: { summary: 'sign in to the push server with OAuth: [--server URL] [--no-browser]', load: () => import('./login.js') },
+  logout: { summary: 'sign out of the push server (revokes and forgets the tokens): [--server URL]', load: () => import('./logout.js') },
   topics: { summary: "list the push server's topic catalog", load: () => import('./topics.js') },
   mcp: { summary: 'stdio MCP server for agents, backed by the running relay: [--consumer NAME | --per-session] [--channel]', load: () => import('./mcp.js') },
   hook: {

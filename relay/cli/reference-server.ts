@@ -11,7 +11,7 @@ import {
 } from '../reference-server/server.js';
 
 const USAGE =
-  'push-relay reference-server [--port N] [--token TOKEN=TENANT]… [--admin-token T] [--heartbeat-ms N] [--buffer N] [--data-dir DIR] [--demo]';
+  'push-relay reference-server [--port N] [--token TOKEN=TENANT]… [--admin-token T] [--heartbeat-ms N] [--buffer N] [--data-dir DIR] [--demo] [--oauth]';
 
 /** The client id `--demo` subscribes to every topic, so `curl -N …?client_id=demo` shows events at once. */
 const DEMO_CLIENT_ID = 'demo';
@@ -27,6 +27,7 @@ export async function run(argv: string[]): Promise<void> {
       buffer: { type: 'string' },
       'data-dir': { type: 'string' },
       demo: { type: 'boolean' },
+      oauth: { type: 'boolean' },
       'demo-interval-ms': { type: 'string' },
     },
     USAGE,
@@ -50,6 +51,9 @@ export async function run(argv: string[]): Promise<void> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  const [firstToken, firstTenant] = Object.entries(tokens)[0]!;
+  // Demo mode signs in with OAuth too, so `push-relay login --server <url>` works against it out of the box.
+  const oauth = values.oauth || values.demo ? { tenant: firstTenant } : undefined;
   let server;
   try {
     server = await startReferenceServer({
@@ -60,6 +64,7 @@ export async function run(argv: string[]): Promise<void> {
       heartbeatMs: intOption('heartbeat-ms', values['heartbeat-ms'], { min: 50 }),
       bufferCapacity: intOption('buffer', values.buffer, { min: 1, max: 1_000_000 }),
       dataDir: values['data-dir'],
+      oauth,
       log: (line) => process.stderr.write(`reference-server: ${line}\n`),
     });
   } catch (err) {
@@ -69,8 +74,7 @@ export async function run(argv: string[]): Promise<void> {
     throw err;
   }
   process.stdout.write(`listening ${server.url}\n`);
-
-  const [firstToken, firstTenant] = Object.entries(tokens)[0]!;
+  if (oauth) process.stderr.write(`reference-server: OAuth sign-in on (tenant "${firstTenant}"): push-relay login --server ${server.url}\n`);
   if (generated) process.stderr.write(`reference-server: token for tenant "${firstTenant}": ${firstToken}\n`);
   let feed: { stop(): void } | undefined;
   if (values.demo) {

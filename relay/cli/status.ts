@@ -15,6 +15,14 @@ export async function run(argv: string[]): Promise<void> {
     `relay      ${status.local_url} (pid ${status.pid}, v${status.version}, home ${status.home})`,
     `upstream   ${up.state}${status.mode === 'demo' ? ' (demo mode)' : ''} — ${status.server} as ${status.client_id}`,
   ];
+  const auth = status.auth;
+  if (auth?.method === 'oauth') {
+    const who = auth.signed_in ? `as ${neutralizeText(auth.subject ?? 'unknown', 200)}, scopes ${neutralizeText(auth.scopes.join(' ') || 'none', 200)}` : `no: ${neutralizeText(auth.problem ?? '', 300)}`;
+    lines.push(`signed in  ${who}`);
+    lines.push(`tokens     ${auth.stored_in}`);
+  } else if (auth?.method === 'api-key') {
+    lines.push('auth       API key');
+  }
   // The message holds what the server said (already quoted by the upstream client): one clipped, neutral line.
   if (up.lastError?.message) lines.push(`last error ${neutralizeText(up.lastError.message, MAX_ERROR_CHARS)}`);
   if (up.lag?.count) lines.push(`lag        ${up.lag.count} time(s), ${up.lag.dropped_total ?? 0} event(s) dropped upstream and fetched again`);

@@ -10,6 +10,8 @@
 // server, the demo subscription) before it writes settings.json: `prepare(target)` builds the new upstream
 // without touching the running one; `commit()` swaps and retires the old; `discard()` undoes a prepare.
 import { randomBytes } from 'node:crypto';
+import { OAuthSession, type SignInStatus } from '../auth/session.js';
+import type { SignInStore } from '../auth/sign-in-store.js';
 import type { HomePaths } from '../config/home.js';
 import type { Inbox } from '../inbox/types.js';
 import type { ControlPlane } from '../local/core.js';
@@ -31,6 +33,8 @@ export interface LiveUpstreamDeps {
   heartbeatMs: number;
   /** Demo feed pace (tests use a fast one). */
   demoIntervalMs?: number;
+  /** Where OAuth sign-ins are kept (`push-relay login`); needed for a target with `signIn`. */
+  signIns?: SignInStore;
 }
 
 /** One target's stream and control client (and demo feed). */
@@ -40,6 +44,8 @@ interface Session {
   readonly urls: ServerUrl;
   readonly stream: PushStream;
   readonly control: LazyControlClient;
+  /** The OAuth sign-in's credentials, for a target with `signIn`; replaced with the credentials. */
+  oauth?: OAuthSession;
   feed?: DemoFeed;
   offOpen?: () => void;
 }
@@ -86,6 +92,11 @@ export class LiveUpstream {
     return this.#session.stream.status();
   }
 
+  /** Who is signed in and with which scopes, when the upstream uses an OAuth sign-in. */
+  signInStatus(): SignInStatus | undefined {
+    return this.#session.oauth?.status();
+  }
+
   /** The control plane of whatever upstream is current at the time of each call. */
   readonly control: ControlPlane = {
     subscribe: (input) => this.#session.control.subscribe(input),
@@ -110,11 +121,18 @@ export class LiveUpstream {
     const change = current ? targetChange(current.target, target) : 'connection';
     if (change === 'none') return { commit: async () => undefined, discard: async () => undefined };
     if (change === 'key' && current && target.mode === 'server') {
+      const oauth = target.signIn ? this.#oauthSession(target.server) : undefined;
       return {
         commit: async () => {
-          this.#d.log.addSecret(target.apiKey);
-          current.stream.setApiKey(target.apiKey, target.source);
-          current.control.setApiKey(target.apiKey);
+          if (oauth) {
+            current.stream.setCredentials(oauth, target.source);
+            current.control.setApiKey('', oauth);
+          } else {
+            this.#d.log.addSecret(target.apiKey);
+            current.stream.setApiKey(target.apiKey, target.source);
+            current.control.setApiKey(target.apiKey);
+          }
+          current.oauth = oauth;
           current.target = target;
           this.#changed();
         },
@@ -177,18 +195,20 @@ export class LiveUpstream {
     const { inbox, heartbeatMs, log } = this.#d;
     const apiKey = target.mode === 'demo' ? this.#demoToken : target.apiKey;
     const urls = target.mode === 'demo' ? normalizeServerUrl(reference!.url) : target.server;
-    log.addSecret(apiKey);
-    const control = new LazyControlClient({ server: urls, apiKey, clientId: target.clientId });
+    if (apiKey) log.addSecret(apiKey);
+    const oauth = target.mode === 'server' && target.signIn ? this.#oauthSession(urls) : undefined;
+    const control = new LazyControlClient({ server: urls, apiKey, credentials: oauth, clientId: target.clientId });
     const stream = new PushStream({
       server: urls,
       apiKey,
+      credentials: oauth,
       clientId: target.clientId,
       source: target.source,
       inbox,
       heartbeatMs,
       log: (line: string) => log.info(line),
     });
-    const session: Session = { target, urls, stream, control };
+    const session: Session = { target, urls, stream, control, oauth };
     if (target.mode === 'demo') {
       try {
         // A newcomer sees everything the demo world does; idempotent, so every start is safe.
@@ -208,6 +228,12 @@ export class LiveUpstream {
       });
     }
     return session;
+  }
+
+  #oauthSession(server: ServerUrl): OAuthSession {
+    const { signIns, log } = this.#d;
+    if (!signIns) throw new Error('a signed-in target needs LiveUpstreamDeps.signIns');
+    return new OAuthSession({ server, store: signIns, log: (line) => log.warn(line) });
   }
 
   async #retire(session: Session): Promise<void> {

@@ -1,5 +1,6 @@
 // The relay core, composed: one home dir, one instance lock, one durable inbox, one upstream stream, the
 // control-plane client, and the loopback server. Hosted by `push-relay daemon` and by the tray app.
+import { FileSignInStore, type SignInStore } from '../auth/sign-in-store.js';
 import { homePaths, type HomePaths } from '../config/home.js';
 import { acquireInstanceLock, ensureLocalToken, removeRelayJson, writeRelayJson, type InstanceLock } from '../config/instance.js';
 import { DEFAULT_LOCAL_PORT, openSettings, retentionFrom, type Settings, type SettingsBackend, type SettingsStore } from '../config/settings.js';
@@ -31,6 +32,8 @@ export interface RelayOptions {
   demo?: boolean;
   clientId?: string;
   apiKey?: string;
+  /** Where OAuth sign-ins live; default a 0600 file in the home (the tray passes one sealed by safeStorage). */
+  signIns?: SignInStore;
   /** 0 = any free port. */
   localPort?: number;
   env?: NodeJS.ProcessEnv;
@@ -90,7 +93,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const overrides: TargetOverrides = { server: options.server, demo: options.demo, clientId: options.clientId, env };
     // The key the host holds outside settings.json (the tray's decrypted one, then any saved through the page).
     let heldKey = options.apiKey;
-    const target = resolveTarget(settings, overrides, heldKey);
+    // OAuth sign-ins (`push-relay login`): the tray seals them with the OS keychain, the daemon keeps a 0600 file.
+    const signIns = options.signIns ?? new FileSignInStore(paths.home);
+    const signInFor = (base: string) => signIns.load(base);
+    const target = resolveTarget(settings, overrides, heldKey, signInFor);
     const heartbeatMs = options.heartbeatMs ?? settings.heartbeatMs ?? 15_000;
 
     const inbox: Inbox = await FileInbox.open({ dir: paths.inbox, retention: retentionFrom(settings) });
@@ -108,7 +114,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       cleanup.push(() => notifications.close());
     }
 
-    const upstream = await LiveUpstream.start(target, { paths, inbox, log, heartbeatMs, demoIntervalMs: options.demoIntervalMs });
+    const upstream = await LiveUpstream.start(target, { paths, inbox, log, heartbeatMs, demoIntervalMs: options.demoIntervalMs, signIns });
     cleanup.push(() => upstream.close());
 
     const statusListeners = new Set<(s: RelayStatus) => void>();
@@ -127,6 +133,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         started_at: startedAt,
         local_url: localUrl,
         upstream: upstream.streamStatus(),
+        ...authStatus(upstream),
         inbox: { ...inbox.stats() },
         consumers: inbox.listConsumers(),
         ...(notifications ? { notifications: notifications.status() } : {}),
@@ -170,7 +177,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
             if (next.server && next.server !== 'demo') normalizeServerUrl(next.server); // refuse a bad URL even when --server wins
             const held = key === undefined ? heldKey : (key ?? undefined);
             const before = upstream.target;
-            const target = resolveTarget(next, overrides, held);
+            const target = resolveTarget(next, overrides, held, signInFor);
             const change = targetChange(before, target);
             const prepared = await upstream.prepare(target);
             return {
@@ -212,6 +219,26 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     await closeAll();
     throw err;
   }
+}
+
+/** How the relay authenticates upstream, for `status`, the tray and the Settings page; never a token. */
+function authStatus(upstream: LiveUpstream): Pick<RelayStatus, 'auth'> {
+  const target = upstream.target;
+  if (target.mode === 'demo') return { auth: { method: 'demo' } };
+  const s = upstream.signInStatus();
+  if (!s) return { auth: { method: 'api-key' } };
+  return {
+    auth: {
+      method: 'oauth',
+      signed_in: s.signedIn,
+      subject: s.subject,
+      scopes: s.scopes,
+      expires_at: s.expiresAt === null ? null : new Date(s.expiresAt).toISOString(),
+      refreshes: s.refreshes,
+      stored_in: s.storedIn,
+      problem: s.problem,
+    },
+  };
 }
 
 function appliedMessage(change: 'none' | 'key' | 'connection', target: UpstreamTarget): string {

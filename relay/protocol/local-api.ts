@@ -271,7 +271,23 @@ export interface RelayStatus {
   consumers: ConsumerStatus[];
   /** Present when the relay shows OS notifications (relay/notify). */
   notifications?: NotificationStatus;
+  /** How the relay authenticates to the push server (an OAuth sign-in: who, scopes, where tokens are kept). */
+  auth?: AuthStatus;
 }
+
+export type AuthStatus =
+  | { method: 'demo' | 'api-key' }
+  | {
+      method: 'oauth';
+      signed_in: boolean;
+      subject: string | null;
+      scopes: string[];
+      expires_at: string | null;
+      refreshes: number;
+      stored_in: string;
+      /** Why the sign-in ended and what to do ("sign in again"), or null. */
+      problem: string | null;
+    };
 
 /** `GET/PUT /v1/settings` (relay/local/settings-routes.ts). */
 export interface SettingsResponse {

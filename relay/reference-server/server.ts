@@ -12,6 +12,8 @@ import { UndeliverableEventError } from './deliverable.js';
 import { PushConnection } from './push-connection.js';
 import { ConsentInputSchema, describeZodError, EmitInputSchema, type EmitInput } from './schemas.js';
 import { ReferenceStore, UnknownTopicError, type LoggedEvent } from './store.js';
+import { createAuthorizationServer, type AuthorizationServer } from './oauth/authorization-server.js';
+import { DEFAULT_GRANT_LIMITS, type GrantLimits } from './oauth/grants.js';
 
 export const DEFAULT_REFERENCE_PORT = 47830;
 export { DEMO_TENANT, DEMO_TOKEN } from './demo-identity.js';
@@ -41,6 +43,11 @@ export interface ReferenceServerOptions {
   dataDir?: string;
   now?: () => Date;
   log?: (line: string) => void;
+  /**
+   * Also be an OAuth authorization server (oauth/authorization-server.ts): its access tokens work wherever the
+   * static tokens do, and sign in as `tenant` (default: the demo tenant). Limits default to DEFAULT_GRANT_LIMITS.
+   */
+  oauth?: { tenant?: string } & Partial<GrantLimits>;
 }
 
 export interface StreamFailure {
@@ -61,6 +68,8 @@ export interface ReferenceServer {
   connectCount(clientId: string): number;
   /** The next `count` push-channel requests are answered with `status` (429/5xx/401 scenarios). */
   failNextStreams(failure: StreamFailure): void;
+  /** The authorization server, when started with `oauth`. */
+  readonly oauth: AuthorizationServer | undefined;
   /** Stops sending heartbeats (starvation scenario) or resumes them. */
   pauseHeartbeats(paused: boolean): void;
   close(): Promise<void>;
@@ -83,18 +92,43 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     for (const c of live) if (c.tenant === tenant) c.onEvent(event);
   });
 
-  function tenantOf(req: IncomingMessage): string {
+  let origin = '';
+  const oauth = options.oauth
+    ? createAuthorizationServer({
+        origin: () => origin,
+        tenant: options.oauth.tenant ?? DEMO_TENANT,
+        limits: { ...DEFAULT_GRANT_LIMITS, ...Object.fromEntries(Object.entries(options.oauth).filter(([k]) => k !== 'tenant')) },
+        now: () => (options.now ?? (() => new Date()))().getTime(),
+      })
+    : undefined;
+
+  /**
+   * The tenant of the request's bearer token: a static token (an API key), else an OAuth access token with
+   * `scope`. An OAuth token also gives when it stops being valid, so a push stream can end with it.
+   */
+  async function authenticate(req: IncomingMessage, scope: string): Promise<{ tenant: string; oauthToken?: string }> {
     const token = bearerToken(req);
     const tenant = token === undefined ? undefined : tokens.get(token);
-    if (tenant === undefined) {
-      throw new HttpError(
-        401,
-        'unauthorized',
-        token === undefined ? 'missing "Authorization: Bearer <token>" header' : 'unknown bearer token',
-        { 'www-authenticate': 'Bearer realm="push-relay-reference"' },
-      );
+    if (tenant !== undefined) return { tenant };
+    if (oauth && (token === undefined || !tokens.has(token))) {
+      // MCP authorization (2025-11-25): a 401 names the protected-resource metadata, so clients discover the
+      // authorization server from it (RFC 9728 §5.1).
+      if (token === undefined) {
+        throw new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <token>" header', { 'www-authenticate': oauth.challenge() });
+      }
+      const info = await oauth.verify(req.headers.authorization, scope);
+      return { tenant: (info.extra as { tenant: string }).tenant, oauthToken: token };
     }
-    return tenant;
+    throw new HttpError(
+      401,
+      'unauthorized',
+      token === undefined ? 'missing "Authorization: Bearer <token>" header' : 'unknown bearer token',
+      { 'www-authenticate': 'Bearer realm="push-relay-reference"' },
+    );
+  }
+
+  async function tenantOf(req: IncomingMessage, scope = 'subscriptions:write'): Promise<string> {
+    return (await authenticate(req, scope)).tenant;
   }
 
   function requireAdmin(req: IncomingMessage): void {
@@ -109,7 +143,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   }
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const tenant = tenantOf(req);
+    const tenant = await tenantOf(req);
     if (req.method !== 'POST') {
       // Stateless server: no standalone GET stream and no sessions to DELETE (push lives at /mcp/push/sse).
       throw new HttpError(405, 'method_not_allowed', `${req.method} is not supported on /mcp/; POST JSON-RPC messages`, {
@@ -127,8 +161,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     await transport.handleRequest(req, res, body);
   }
 
-  function handlePush(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const tenant = tenantOf(req);
+  async function handlePush(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const { tenant, oauthToken } = await authenticate(req, 'push:read');
     const clientId = url.searchParams.get('client_id');
     if (!clientId) {
       throw new HttpError(400, 'missing_client_id', 'add ?client_id=<your stable client id> to the push URL');
@@ -153,8 +187,14 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       requestedCursor: requested,
       bufferCapacity,
       heartbeatMs,
-      onClose: () => live.delete(connection),
+      onClose: () => {
+        live.delete(connection);
+        endWithToken?.();
+      },
     });
+    // A stream authorized by an OAuth token ends when the token does (expiry or revocation): the client
+    // reconnects with a fresh one, from its cursor. Otherwise a revoked grant would keep receiving events.
+    const endWithToken = oauthToken === undefined ? undefined : oauth?.endWith(oauthToken, () => connection.destroy());
     connection.heartbeatsPaused = heartbeatsPaused;
     live.add(connection);
     req.socket.setNoDelay(true);
@@ -163,7 +203,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   }
 
   async function handleEmit(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const tenant = tenantOf(req);
+    const tenant = await tenantOf(req);
     const parsed = EmitInputSchema.safeParse(await readJsonBody(req));
     if (!parsed.success) throw new HttpError(400, 'invalid_event', describeZodError(parsed.error));
     try {
@@ -177,7 +217,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   }
 
   async function handleConsent(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const tenant = tenantOf(req);
+    const tenant = await tenantOf(req);
     const parsed = ConsentInputSchema.safeParse(await readJsonBody(req));
     if (!parsed.success) throw new HttpError(400, 'invalid_consent', describeZodError(parsed.error));
     const { subject, status, purpose } = parsed.data;
@@ -221,6 +261,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     if (hosts) checkHostAndOrigin(req, hosts);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
+    if (oauth && (await oauth.handle(req, res, url))) return;
     if (path === '/mcp') {
       // As the real server does (seed 001): the redirect costs a round trip and, cross-origin, drops the
       // Authorization header, which is why clients should call /mcp/ directly.
@@ -276,6 +317,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   });
   const port = (http.address() as AddressInfo).port;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  origin = url;
   if (options.checkHost) hosts = allowedHosts(port);
 
   return {
@@ -289,6 +331,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     connections: (clientId) => [...live].filter((c) => clientId === undefined || c.clientId === clientId),
     connectCount: (clientId) => connects.get(clientId) ?? 0,
     failNextStreams: (failure) => failures.push({ ...failure }),
+    oauth,
     pauseHeartbeats: (paused) => {
       heartbeatsPaused = paused;
       for (const c of live) c.heartbeatsPaused = paused;

@@ -23,6 +23,7 @@ import {
 import { VERSION } from '../util/version.js';
 import { capResponseBodies } from './capped-body.js';
 import { ControlError, describeError, isNetworkErrorCode, networkErrorCode, redact, RedirectError } from './errors.js';
+import type { BearerCredentials } from './credentials.js';
 import { createGuardedFetch, type FetchFn } from './guarded-fetch.js';
 import { toServerUrl, type ServerUrl } from './server-url.js';
 
@@ -36,6 +37,8 @@ export interface ControlClientOptions {
   /** The push server, in any form `normalizeServerUrl` accepts, or its result. */
   server: string | ServerUrl;
   apiKey: string;
+  /** Instead of `apiKey`: an OAuth sign-in's refreshing token (relay/auth/session.ts), through the same guarded fetch. */
+  credentials?: BearerCredentials;
   /** The relay's stable client id; every subscription is made under it. */
   clientId: string;
   fetch?: FetchFn;
@@ -53,6 +56,7 @@ export class ControlClient {
   readonly #fetch: FetchFn;
   readonly #log: (line: string) => void;
   #apiKey: string;
+  #credentials: BearerCredentials | undefined;
   /** The connected client, made on first use and dropped after a failure that may have broken it. */
   #client: Promise<Client> | undefined;
   #closed = false;
@@ -61,12 +65,18 @@ export class ControlClient {
     this.#o = options;
     this.url = toServerUrl(options.server);
     this.#apiKey = options.apiKey;
+    this.#credentials = options.credentials;
     const log = options.log ?? (() => undefined);
-    this.#log = (line) => log(`control: ${redact(line, [this.#apiKey])}`);
+    this.#log = (line) => log(`control: ${redact(line, [this.#apiKey, ...(this.#credentials?.secrets() ?? [])])}`);
     // Bodies are bounded below the guard, so redirects and answers alike are (capped-body.ts). The global
     // fetch is looked up per call: touching it loads undici, which the relay does only when a call is made.
     const bounded = capResponseBodies((input, init) => (options.fetch ?? globalThis.fetch)(input, init));
-    this.#fetch = createGuardedFetch({ origin: this.url.origin, token: () => this.#apiKey, fetch: bounded });
+    this.#fetch = createGuardedFetch({
+      origin: this.url.origin,
+      token: () => (this.#credentials ? this.#credentials.token() : this.#apiKey),
+      onRejected: async (rejected) => (await this.#credentials?.refreshAfterRejection?.(rejected)) ?? false,
+      fetch: bounded,
+    });
   }
 
   /** Registers interest in topics (idempotent on the server: same topics + filter → the same row). */
@@ -92,8 +102,9 @@ export class ControlClient {
   }
 
   /** Uses a new key from the next request on (the guarded fetch reads it per request). */
-  setApiKey(apiKey: string): void {
+  setApiKey(apiKey: string, credentials?: BearerCredentials): void {
     this.#apiKey = apiKey;
+    this.#credentials = credentials;
     void this.#drop();
   }
 
@@ -172,18 +183,23 @@ export class ControlClient {
     }
   }
 
+  /** What was refused and what to do: the key, or (signed in) the sign-in's own hint ("sign in again"). */
+  #refused(): string {
+    return this.#credentials ? `sign-in; ${this.#credentials.refusedHint}` : 'API key; set a valid key';
+  }
+
   #toControlError(err: unknown, tool: string): ControlError {
     if (err instanceof ControlError) return err;
     if (err instanceof RedirectError) return new ControlError(err.code, this.#redact(err.message), tool, err.status, { cause: err });
     // An error answer's text is read up to 16 KiB (capped-body.ts); a message keeps its start.
     const message = clip(this.#redact(describeError(err)), 1000);
     if (err instanceof UnauthorizedError) {
-      return new ControlError('unauthorized', `the server refused the API key (${message}); set a valid key`, tool, 401, { cause: err });
+      return new ControlError('unauthorized', `the server refused the ${this.#refused()} (${message})`, tool, 401, { cause: err });
     }
     if (err instanceof SdkHttpError) {
       const status = err.status > 0 ? err.status : undefined;
       if (status === 401 || status === 403) {
-        return new ControlError('unauthorized', `${this.url.controlUrl} answered ${status}: the API key was refused; set a valid key (${message})`, tool, status, { cause: err });
+        return new ControlError('unauthorized', `${this.url.controlUrl} answered ${status}: it refused the ${this.#refused()} (${message})`, tool, status, { cause: err });
       }
       return new ControlError('protocol_error', `${this.url.controlUrl}: ${message}`, tool, status, { cause: err });
     }
@@ -195,7 +211,7 @@ export class ControlClient {
   }
 
   #redact(text: string): string {
-    return redact(text, [this.#apiKey, this.#o.apiKey]);
+    return redact(text, [this.#apiKey, this.#o.apiKey, ...(this.#credentials?.secrets() ?? [])]);
   }
 }
 

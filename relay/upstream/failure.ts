@@ -2,6 +2,7 @@
 // (offline for the network, unauthorized for a refused key — no retries —, reconnecting otherwise) and a
 // message a user can act on. Pure: it only reads what the attempt saw (DESIGN.md "Failure behaviour").
 import { clipChars, neutralizeText, quoteUntrusted } from '../protocol/untrusted-text.js';
+import { API_KEY_REFUSED_HINT } from './credentials.js';
 import { describeError, isNetworkErrorCode, networkErrorCode, RedirectError } from './errors.js';
 import type { StreamResponse } from './http-fetch.js';
 import type { ServerUrl } from './server-url.js';
@@ -39,12 +40,12 @@ const MAX_MESSAGE_CHARS = 600;
  * neutralized (relay/protocol/untrusted-text.ts): what the server said (error body, content-type) is quoted
  * as untrusted text, and the rest, which may carry server-chosen bytes through error causes, is escaped too.
  */
-export function classifyFailure(a: AttemptOutcome, url: Pick<ServerUrl, 'origin' | 'pushUrl'>, eventMessage: string | undefined): Failure {
-  const failure = classify(a, url, eventMessage);
+export function classifyFailure(a: AttemptOutcome, url: Pick<ServerUrl, 'origin' | 'pushUrl'>, eventMessage: string | undefined, refusedHint = API_KEY_REFUSED_HINT): Failure {
+  const failure = classify(a, url, eventMessage, refusedHint);
   return { ...failure, message: neutralizeText(failure.message, MAX_MESSAGE_CHARS) };
 }
 
-function classify(a: AttemptOutcome, url: Pick<ServerUrl, 'origin' | 'pushUrl'>, eventMessage: string | undefined): Failure {
+function classify(a: AttemptOutcome, url: Pick<ServerUrl, 'origin' | 'pushUrl'>, eventMessage: string | undefined, refusedHint: string): Failure {
   const origin = url.origin;
   if (a.fetchError !== undefined) {
     const err = a.fetchError;
@@ -64,7 +65,7 @@ function classify(a: AttemptOutcome, url: Pick<ServerUrl, 'origin' | 'pushUrl'>,
         code: 'unauthorized',
         state: 'unauthorized',
         status,
-        message: `${detail}. The API key was refused; set a valid key to reconnect (no retries until then).`,
+        message: `${detail}. ${refusedHint}`,
       };
     }
     if (status === 429) return { code: 'rate_limited', state: 'reconnecting', status, retryAfter: a.retryAfter, message: detail };

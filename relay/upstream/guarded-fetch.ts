@@ -34,8 +34,16 @@ export interface GuardedInit {
 export interface GuardedFetchOptions<R extends GuardedResponse = Response, I extends GuardedInit = RequestInit> {
   /** The only origin that ever receives the token, e.g. `https://api.pact.place`. */
   origin: string;
-  /** Read at every request, so a new key takes effect without rebuilding anything. */
-  token: () => string | undefined;
+  /**
+   * Read at every request (and every redirect hop), so a new key takes effect without rebuilding anything. An
+   * OAuth session's is async: it refreshes first when the token is about to expire (relay/auth/session.ts).
+   */
+  token: () => string | undefined | Promise<string | undefined>;
+  /**
+   * Called when a request sent with `rejected` is answered 401; true means a fresh token is there, and the
+   * request is sent once more with it (one retry, never a loop). Absent for an API key: a 401 is final.
+   */
+  onRejected?: (rejected: string | undefined) => Promise<boolean>;
   /** The underlying fetch (tests inject one that counts requests). Default: globalThis.fetch. */
   fetch?: (input: string | URL, init?: I) => Promise<R>;
   /** Same-origin redirects followed per request. Default 3. */
@@ -61,11 +69,24 @@ export function createGuardedFetch<R extends GuardedResponse = Response, I exten
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
     const headers = headerRecord(init.headers);
+    let retried = false;
     for (let hops = 0; ; hops++) {
-      const token = options.token();
+      const token = await options.token();
       if (token) headers.authorization = `Bearer ${token}`;
+      else delete headers.authorization;
       // A body that is a stream cannot be sent twice; the relay only sends strings (JSON-RPC messages).
       const response = await baseFetch(url, { ...init, method, body, headers: { ...headers }, redirect: 'manual' });
+      if (response.status === 401 && options.onRejected && !retried) {
+        retried = true;
+        // The token may have expired in flight or been revoked: one refresh (shared with concurrent callers), one
+        // retry. Without a fresh token the 401 is the answer, body and all (it says why).
+        if (await options.onRejected(token)) {
+          await response.body?.cancel().catch(() => undefined);
+          hops--;
+          continue;
+        }
+        return response;
+      }
       const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
       if (location === null) return response;
       await response.body?.cancel().catch(() => undefined);

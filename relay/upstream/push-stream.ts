@@ -11,7 +11,8 @@
 //                  inbox write failed / an SSE event without end (oversize)──► reconnecting
 //                  ─timer (backoff, Retry-After)─► (attempt)
 //   any attempt ──network failure (refused, DNS, reset, timeout)──► offline ─timer─► (attempt)
-//   any attempt ──401/403──► unauthorized (no timer) ──setApiKey──► connecting
+//   any attempt ──401/403 (after one refresh and retry, for a sign-in)──► unauthorized (no timer)
+//                  ──setApiKey / setCredentials──► connecting
 //   open ──subscription.lag──► reconnecting ─(appends done, no delay)─► (attempt)
 //   open ──subscription.lag, more than 3 within a minute (lag_storm)──► reconnecting ─timer (backoff)─► (attempt)
 //   any ──pause/stop──► paused
@@ -26,6 +27,7 @@ import type { EventSource, IncomingEvent, Inbox, StoredEvent } from '../inbox/ty
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { describeError, redact } from './errors.js';
 import { decodeFrame, isMalformed, MalformedCounter } from './frame-decoder.js';
+import { apiKeyCredentials, type BearerCredentials } from './credentials.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import { httpFetch, type StreamFetch, type StreamResponse } from './http-fetch.js';
 import { toServerUrl, type ServerUrl } from './server-url.js';
@@ -41,6 +43,8 @@ export interface PushStreamOptions {
   /** The push server, in any form `normalizeServerUrl` accepts, or its result. */
   server: string | ServerUrl;
   apiKey: string;
+  /** Instead of `apiKey`: an OAuth sign-in's refreshing token (relay/auth/session.ts). */
+  credentials?: BearerCredentials;
   clientId: string;
   /** Identity of what this stream receives: `{ server: origin, tenant }` (see `tenantIdForKey`). */
   source: EventSource;
@@ -105,7 +109,7 @@ export class PushStream {
   readonly #heartbeatMs: number;
   readonly #maxQueued: number;
   readonly #maxQueuedChars: number;
-  #apiKey: string;
+  #credentials: BearerCredentials;
   #source: EventSource;
 
   #state: PushState = 'paused';
@@ -159,13 +163,19 @@ export class PushStream {
     this.#clock = options.clock ?? systemClock;
     const log = options.log ?? (() => undefined);
     this.#log = (line) => log(`upstream: ${this.#redact(line)}`);
-    this.#apiKey = options.apiKey;
+    this.#credentials = options.credentials ?? apiKeyCredentials(options.apiKey);
     this.#source = options.source;
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#maxQueued = Math.max(1, options.maxQueuedEvents ?? 1000);
     this.#maxQueuedChars = Math.max(1, options.maxQueuedChars ?? 16 * 1024 * 1024);
     this.#backoff = new Backoff({ ...options.backoff, random: options.random ?? Math.random });
-    this.#fetch = createGuardedFetch({ origin: this.url.origin, token: () => this.#apiKey, fetch: options.fetch ?? httpFetch });
+    // The one seam the token passes (guarded-fetch.ts): a sign-in refreshes before expiry and once after a 401.
+    this.#fetch = createGuardedFetch({
+      origin: this.url.origin,
+      token: () => this.#credentials.token(),
+      onRejected: async (rejected) => (await this.#credentials.refreshAfterRejection?.(rejected)) ?? false,
+      fetch: options.fetch ?? httpFetch,
+    });
   }
 
   // ── control ────────────────────────────────────────────────────────────────────────────────────────────
@@ -203,7 +213,12 @@ export class PushStream {
    * out of `unauthorized`. A new `source` (a key of another tenant, see `tenantIdForKey`) takes effect then too.
    */
   setApiKey(apiKey: string, source?: EventSource): void {
-    this.#apiKey = apiKey;
+    this.setCredentials(apiKeyCredentials(apiKey), source);
+  }
+
+  /** As `setApiKey`, for any credentials: switching between a key and a sign-in, or a new sign-in. */
+  setCredentials(credentials: BearerCredentials, source?: EventSource): void {
+    this.#credentials = credentials;
     const sourceChanged = source !== undefined && (source.server !== this.#source.server || source.tenant !== this.#source.tenant);
     if (sourceChanged) {
       this.#source = { ...source };
@@ -384,7 +399,7 @@ export class PushStream {
   /** The failure an ended attempt stands for, unless it was abandoned meanwhile. */
   #outcome(attempt: Attempt, detail?: string): Failure | undefined {
     if (attempt.gen !== this.#gen) return undefined;
-    return classifyFailure(attempt, this.url, detail);
+    return classifyFailure(attempt, this.url, detail, this.#credentials.refusedHint);
   }
 
   /** One pending SSE event outgrew its cap (sse-decoder.ts): counted, then the connection goes like a failure. */
@@ -698,6 +713,6 @@ export class PushStream {
   }
 
   #redact(text: string): string {
-    return redact(text, [this.#apiKey, this.#o.apiKey]);
+    return redact(text, [...this.#credentials.secrets(), this.#o.apiKey]);
   }
 }

@@ -24,6 +24,9 @@ describe('push-relay reference-server (CLI)', () => {
       reader.close();
     }
     expect(p.stderr()).toContain("curl -N -H 'Authorization: Bearer demo-token'");
+    // Demo mode signs in with OAuth too (relay/reference-server/oauth/).
+    expect(p.stderr()).toContain(`OAuth sign-in on (tenant "demo"): push-relay login --server ${url}`);
+    expect((await fetch(`${url}/.well-known/oauth-protected-resource`)).status).toBe(200);
   });
 
   it('exits cleanly on SIGTERM', async () => {

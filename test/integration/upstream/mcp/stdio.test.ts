@@ -1,0 +1,114 @@
+// A 2025-era stdio server (SDK v2 server package, test/helpers/mcp-push-server.mjs) as a real child process:
+// `resources/subscribe` per chosen URI, events as they come, a killed server restarted with its subscriptions
+// replayed and one reconnected event, content read on request within its byte budget, and a flood held to a
+// bounded queue with a counted dropped event.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryInbox } from '../../../../relay/inbox/memory-inbox.js';
+import type { IncomingEvent } from '../../../../relay/inbox/types.js';
+import { MCP_TOPIC } from '../../../../relay/upstream/mcp/topics.js';
+import { createCleanups } from '../../../helpers/cleanups.js';
+import { tempDir } from '../../../helpers/tmp.js';
+import { waitFor } from '../../../helpers/wait-for.js';
+import { livePids, startUpstream, stdioEntry, topics, waitForEvents, waitForState } from './harness.js';
+
+const cleanups = createCleanups();
+afterEach(() => cleanups.run());
+
+async function pidFile(): Promise<string> {
+  const d = await tempDir('mcp-upstream-pids-');
+  cleanups.add(() => d.cleanup());
+  return join(d.path, 'pids');
+}
+
+describe('MCP upstream over stdio (2025 era)', () => {
+  it('subscribes to the chosen URIs only and stores their updates', async () => {
+    const { upstream, inbox } = startUpstream(cleanups, stdioEntry({ MCP_TEST_TICK_MS: '20' }, { name: 'tick', resources: { subscribe: ['test://[ab]', 'test://items/7'] } }));
+    await waitForState(upstream, 'connected');
+    expect(upstream.status()).toMatchObject({ protocol_version: '2025-11-25', subscribed_uris: 3 });
+    await waitFor(() => new Set(topics(inbox, MCP_TOPIC.resourceUpdated).map((e) => e.payload.uri)).size === 3, { what: 'updates for all three URIs' });
+    const uris = new Set(topics(inbox, MCP_TOPIC.resourceUpdated).map((e) => e.payload.uri));
+    expect([...uris].sort()).toEqual(['test://a', 'test://b', 'test://items/7']);
+  });
+
+  it('restarts a killed server with backoff, replays the subscriptions and records one reconnected event', async () => {
+    const pids = await pidFile();
+    const { upstream, inbox } = startUpstream(cleanups, stdioEntry({ MCP_TEST_TICK_MS: '20', MCP_TEST_PID_FILE: pids }, { name: 'killme', resources: { subscribe: ['test://a'] } }));
+    await waitForEvents(inbox, MCP_TOPIC.resourceUpdated, 1);
+    const running = livePids(pids);
+    expect(running).toHaveLength(1);
+    const first = running[0]!;
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => upstream.status().connects === 2 && upstream.status().state === 'connected', { timeoutMs: 15_000, what: 'the restarted server' });
+    expect(upstream.status().disconnects).toBe(1);
+    expect(upstream.status().last_error?.message).toMatch(/exited/);
+    const [reconnected] = await waitForEvents(inbox, MCP_TOPIC.reconnected, 1);
+    // The restarted server knows nothing of the old subscription: updates after the reconnect prove the replay.
+    await waitFor(() => topics(inbox, MCP_TOPIC.resourceUpdated).some((e) => e.event_id > reconnected!.event_id), { what: 'an update from the restarted server' });
+    const alive = livePids(pids);
+    expect(alive).toHaveLength(1);
+    expect(alive[0]).not.toBe(first);
+  });
+
+  it('attaches the resource content when readContent is on, cut to maxBytes', async () => {
+    const { inbox } = startUpstream(
+      cleanups,
+      stdioEntry({ MCP_TEST_TICK_MS: '50', MCP_TEST_BIG_BYTES: '100000' }, { name: 'content', resources: { subscribe: ['test://big'] }, readContent: { enabled: true, maxBytes: 1001 } }),
+    );
+    const [e] = await waitForEvents(inbox, MCP_TOPIC.resourceUpdated, 1);
+    const content = e!.payload.content as { items: { text: string; bytes: number; truncated: boolean }[]; truncated: boolean; max_bytes: number };
+    expect(content.truncated).toBe(true);
+    expect(content.max_bytes).toBe(1001);
+    expect(content.items[0]!.bytes).toBe(100_000);
+    // 'é' is two bytes: 500 of them fit in 1001 bytes, and no half character is kept.
+    expect(content.items[0]!.text).toBe('é'.repeat(500));
+  });
+
+  it('without readContent: no content in the event', async () => {
+    const { inbox } = startUpstream(cleanups, stdioEntry({ MCP_TEST_TICK_MS: '20' }, { name: 'nocontent', resources: { subscribe: ['test://a'] } }));
+    const [e] = await waitForEvents(inbox, MCP_TOPIC.resourceUpdated, 1);
+    expect(e!.payload.content).toBeUndefined();
+  });
+
+  it('a flood (50,000 notifications/s for 5 s) stays within the queue and says how many it dropped', { timeout: 120_000 }, async () => {
+    // The inbox holds its first append until the flood is over, so the queue must overflow: the test does not
+    // depend on how fast this machine writes.
+    const memory = new MemoryInbox();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let first = true;
+    const inbox = Object.assign(Object.create(memory) as MemoryInbox, {
+      append: async (events: IncomingEvent[]) => {
+        if (first) {
+          first = false;
+          await held;
+        }
+        return memory.append(events);
+      },
+      resumeCursor: memory.resumeCursor.bind(memory),
+    });
+    const capacity = 200;
+    const { upstream } = startUpstream(cleanups, stdioEntry({ MCP_TEST_FLOOD: '50000:5' }, { name: 'flood' }), { inbox, queueCapacity: capacity });
+    let maxQueued = 0;
+    const total = 250_000;
+    await waitFor(
+      () => {
+        const s = upstream.status();
+        maxQueued = Math.max(maxQueued, s.queued);
+        return s.notifications === total;
+      },
+      { timeoutMs: 90_000, what: `${total} notifications received` },
+    );
+    release();
+    await waitFor(() => upstream.status().queued === 0 && upstream.status().stored > 0, { what: 'the queue drained' });
+    const s = upstream.status();
+    expect(maxQueued).toBeLessThanOrEqual(capacity);
+    expect(s.dropped).toBeGreaterThan(0);
+    const updates = memory.readSince(0, { topic: MCP_TOPIC.resourceUpdated }).length;
+    const droppedEvents = memory.readSince(0, { topic: MCP_TOPIC.dropped });
+    const droppedCounted = droppedEvents.reduce((n, e) => n + (e.payload.dropped_count as number), 0);
+    // Nothing vanishes without a count: every notification is stored or counted in a dropped event.
+    expect(updates + droppedCounted).toBe(total);
+    expect(droppedCounted).toBe(s.dropped);
+  });
+});

@@ -19,6 +19,7 @@ import { normalizeServerUrl } from '../upstream/server-url.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { RelayConfigError } from './errors.js';
 import { LiveUpstream } from './live-upstream.js';
+import { McpUpstreams } from './mcp-upstreams.js';
 import { overridden, resolveTarget, targetChange, type TargetOverrides, type UpstreamTarget } from './upstream-target.js';
 import { VERSION } from '../util/version.js';
 
@@ -110,6 +111,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 
     const upstream = await LiveUpstream.start(target, { paths, inbox, log, heartbeatMs, demoIntervalMs: options.demoIntervalMs });
     cleanup.push(() => upstream.close());
+    // Standard MCP servers as event sources, beside the Pact stream; each is its own inbox source.
+    const mcpUpstreams = new McpUpstreams({ inbox, log, settings: settingsStore });
+    await mcpUpstreams.start(settings.upstreams ?? []);
+    cleanup.push(() => mcpUpstreams.close());
 
     const statusListeners = new Set<(s: RelayStatus) => void>();
     const startedAt = new Date().toISOString();
@@ -130,6 +135,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         inbox: { ...inbox.stats() },
         consumers: inbox.listConsumers(),
         ...(notifications ? { notifications: notifications.status() } : {}),
+        upstreams: mcpUpstreams.status(),
       }),
       onStatus: (listener) => {
         statusListeners.add(listener);
@@ -137,6 +143,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       },
     };
     cleanup.push(upstream.onChange(() => {
+      const s = core.status();
+      for (const l of statusListeners) l(s);
+    }));
+    cleanup.push(mcpUpstreams.onChange(() => {
       const s = core.status();
       for (const l of statusListeners) l(s);
     }));

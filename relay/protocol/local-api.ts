@@ -197,6 +197,32 @@ export interface NotificationStatus {
   counts: { delivered: number; failed: number; unavailable: number; shown?: number; summaries?: number; received?: number };
 }
 
+/** One standard MCP upstream (relay/upstream/mcp/upstream.ts), under `upstreams` in the status. */
+export interface McpUpstreamStatus {
+  name: string;
+  transport: 'stdio' | 'http';
+  state: 'connecting' | 'connected' | 'backoff' | 'disabled' | 'no-push' | 'failed' | 'stopped';
+  allow_push: boolean;
+  enabled: boolean;
+  /** The negotiated protocol version of the current (or last) connection. */
+  protocol_version: string | null;
+  subscribed_uris: number;
+  connects: number;
+  /** Connections that ended unexpectedly (a stdio server exiting counts: it is restarted). */
+  disconnects: number;
+  notifications: number;
+  last_event_at: string | null;
+  next_retry_at: string | null;
+  /** What went wrong last, neutralized (it may quote the server's words: untrusted). */
+  last_error: { message: string; at: string } | null;
+  queued: number;
+  queue_capacity: number;
+  stored: number;
+  duplicates: number;
+  dropped: number;
+  write_failures: number;
+}
+
 export interface RelayStatus {
   version: string;
   pid: number;
@@ -211,6 +237,8 @@ export interface RelayStatus {
   consumers: ConsumerStatus[];
   /** Present when the relay shows OS notifications (relay/notify). */
   notifications?: NotificationStatus;
+  /** Standard MCP servers as event sources, in settings order (absent from relays without them). */
+  upstreams?: McpUpstreamStatus[];
 }
 
 /** `GET/PUT /v1/settings` (relay/local/settings-routes.ts). */

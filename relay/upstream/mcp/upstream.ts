@@ -10,33 +10,16 @@
 // failure is caught here, so one bad server never disturbs another or the Pact stream.
 import type { UpstreamEntry } from '../../config/upstreams.js';
 import type { Inbox } from '../../inbox/types.js';
+import type { McpUpstreamStatus } from '../../protocol/local-api.js';
 import { neutralizeText } from '../../protocol/untrusted-text.js';
 import { Backoff, type BackoffOptions } from '../backoff.js';
 import { describeError } from '../errors.js';
 import { openConnection, type OpenConnection } from './connection.js';
-import { McpInboxWriter, type InboxWriterStats } from './inbox-writer.js';
+import { McpInboxWriter } from './inbox-writer.js';
 import { notificationEvent, reconnectedEvent } from './topics.js';
 
-export type McpUpstreamState = 'connecting' | 'connected' | 'backoff' | 'disabled' | 'no-push' | 'failed' | 'stopped';
-
-export interface McpUpstreamStatus extends InboxWriterStats {
-  name: string;
-  transport: 'stdio' | 'http';
-  state: McpUpstreamState;
-  allow_push: boolean;
-  enabled: boolean;
-  /** The negotiated protocol version of the current (or last) connection. */
-  protocol_version: string | null;
-  subscribed_uris: number;
-  connects: number;
-  /** Connections that ended unexpectedly (a stdio server exiting counts: it is restarted). */
-  disconnects: number;
-  notifications: number;
-  last_event_at: string | null;
-  next_retry_at: string | null;
-  /** What went wrong last, neutralized (it may quote the server). */
-  last_error: { message: string; at: string } | null;
-}
+export type { McpUpstreamStatus };
+export type McpUpstreamState = McpUpstreamStatus['state'];
 
 export interface McpUpstreamDeps {
   inbox: Pick<Inbox, 'append' | 'resumeCursor'>;

@@ -125,13 +125,8 @@ export class McpUpstreams {
     this.#changed();
   }
 
+  /** The relay's own status listeners (each upstream already keeps a throwing listener of its own away from it). */
   #changed(): void {
-    for (const l of this.#listeners) {
-      try {
-        l();
-      } catch (err) {
-        this.#d.log.warn(`upstreams: a status listener threw: ${(err as Error).message}`);
-      }
-    }
+    for (const l of this.#listeners) l();
   }
 }

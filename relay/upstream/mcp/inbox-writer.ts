@@ -9,6 +9,7 @@
 // What it cannot give is the Pact stream's no-loss guarantee: nothing can be fetched again, so what a full
 // queue or a refusing disk loses is lost, and said so (`mcp.upstream.dropped`, the `write_failures` counter).
 import type { Inbox, IncomingEvent } from '../../inbox/types.js';
+import type { McpUpstreamStatus } from '../../protocol/local-api.js';
 import { describeError } from '../errors.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { ResourceContent } from './resource-content.js';
@@ -28,14 +29,8 @@ export interface InboxWriterOptions {
   log?: (line: string) => void;
 }
 
-export interface InboxWriterStats {
-  queued: number;
-  queue_capacity: number;
-  stored: number;
-  duplicates: number;
-  dropped: number;
-  write_failures: number;
-}
+/** The writer's part of an upstream's status (the local API contract). */
+export type InboxWriterStats = Pick<McpUpstreamStatus, 'queued' | 'queue_capacity' | 'stored' | 'duplicates' | 'dropped' | 'write_failures'>;
 
 export class McpInboxWriter {
   readonly #o: InboxWriterOptions;

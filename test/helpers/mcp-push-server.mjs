@@ -7,6 +7,7 @@
 //   MCP_TEST_FLOOD      "<per second>:<seconds>": that many `resources/updated` for test://flood, then stop;
 //                       writes "flood-done <count>" to stderr when finished
 //   MCP_TEST_BIG_BYTES  size of test://big's text (default 100000)
+//   MCP_TEST_LATE_MS    N ms after the first subscribe, add test://late (the SDK sends resources/list_changed)
 import { appendFileSync } from 'node:fs';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
@@ -26,8 +27,15 @@ server.registerResource('big', 'test://big', { mimeType: 'text/plain' }, async (
 server.registerResource('item', new ResourceTemplate('test://items/{id}', { list: undefined }), {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'item' }] }));
 
 const subscribed = new Set();
+let late = false;
 server.server.setRequestHandler('resources/subscribe', async (req) => {
   subscribed.add(req.params.uri);
+  if (process.env.MCP_TEST_LATE_MS && !late) {
+    late = true;
+    setTimeout(() => {
+      server.registerResource('late', 'test://late', {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'late' }] }));
+    }, Number(process.env.MCP_TEST_LATE_MS));
+  }
   return {};
 });
 server.server.setRequestHandler('resources/unsubscribe', async (req) => {

@@ -11,6 +11,8 @@ export interface V2TestServer {
   readonly url: string;
   /** Publishes to every open `subscriptions/listen` stream that asked for it. */
   readonly notify: McpHttpHandler['notify'];
+  /** Adds a resource (then `notify.resourcesChanged()` tells listeners the list changed). */
+  addResource(uri: string): void;
   /** Requests seen, by JSON-RPC method (a subscription replay shows up as a second `subscriptions/listen`). */
   readonly methods: string[];
   /** Stops serving: open streams drop, the port is released. */
@@ -22,6 +24,7 @@ export interface V2TestServer {
 
 export async function startV2TestServer(options: { port?: number; headers?: Record<string, string> } = {}): Promise<V2TestServer> {
   const methods: string[] = [];
+  const extra: string[] = [];
   let handler!: McpHttpHandler;
   let http: Server | undefined;
   let port = options.port ?? 0;
@@ -34,6 +37,7 @@ export async function startV2TestServer(options: { port?: number; headers?: Reco
       s.registerResource('a', 'test://a', { mimeType: 'text/plain' }, async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'A' }] }));
       s.registerResource('b', 'test://b', {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'B' }] }));
       s.registerResource('c', 'other://c', {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'C' }] }));
+      extra.forEach((u, i) => s.registerResource(`extra${i}`, u, {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'new' }] })));
       return s;
     });
   const listen = async () => {
@@ -86,6 +90,7 @@ export async function startV2TestServer(options: { port?: number; headers?: Reco
       resourceUpdated: (uri) => handler.notify.resourceUpdated(uri),
     },
     methods,
+    addResource: (uri) => extra.push(uri),
     stop,
     restart: listen,
     close: stop,

@@ -36,6 +36,8 @@ export interface ConnectionOptions {
   /** HTTP: how often a ping checks that the server is still there (ms; 0 = never). */
   pingIntervalMs: number;
   log(line: string): void;
+  /** The number of subscribed resources changed after connect (a changed list brought new ones). */
+  onSubscribed?(count: number): void;
 }
 
 export interface OpenConnection {
@@ -89,9 +91,12 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
   }
 
   const client = new Client({ name: 'push-relay', version: VERSION }, { versionNegotiation: { mode: 'auto' } });
+  // Set once subscribed: a changed resource list may bring new resources the globs choose.
+  let onListChanged: (() => void) | undefined;
   for (const method of Object.keys(NOTIFICATION_TOPICS) as UpstreamNotificationMethod[]) {
     client.setNotificationHandler(method, (n: { params?: unknown }) => {
       o.onNotification(method, n.params);
+      if (method === 'notifications/resources/list_changed') onListChanged?.();
     });
   }
   client.onclose = () => {
@@ -118,30 +123,58 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
     await client.connect(transport, opts);
     const protocolVersion = client.getNegotiatedProtocolVersion() ?? 'unknown';
     const caps = client.getServerCapabilities() ?? {};
-    const uris = caps.resources ? await chooseUris(client, entry.resources.subscribe, opts) : [];
+    let uris = caps.resources ? await chooseUris(client, entry.resources.subscribe, opts) : [];
     const modern = protocolVersion >= '2026-07-28';
-    if (modern) {
+    const listen = async (resourceSubscriptions: string[]) => {
       const filter: SubscriptionFilter = {
-        ...(uris.length > 0 ? { resourceSubscriptions: uris } : {}),
+        ...(resourceSubscriptions.length > 0 ? { resourceSubscriptions } : {}),
         ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
         ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
         ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
       };
-      if (Object.keys(filter).length > 0) {
-        const sub = await client.listen(filter, opts);
-        subscription = sub;
-        void sub.closed.then((why) => {
-          if (why !== 'local') end(why === 'graceful' ? 'the server ended the subscription' : 'the subscription stream dropped');
-        });
-      }
-    } else if (caps.resources?.subscribe) {
-      for (const uri of uris) {
+      if (Object.keys(filter).length === 0) return;
+      const sub = await client.listen(filter, opts);
+      subscription = sub;
+      void sub.closed.then((why) => {
+        // A re-listen closes the old one locally; only the current one's end is the connection's.
+        if (why !== 'local' && subscription === sub) end(why === 'graceful' ? 'the server ended the subscription' : 'the subscription stream dropped');
+      });
+    };
+    const subscribe = async (list: readonly string[]) => {
+      if (!caps.resources?.subscribe) return;
+      for (const uri of list) {
         try {
           await client.subscribeResource({ uri }, opts);
         } catch (err) {
           o.log(`resources/subscribe ${neutralizeText(uri, 200)} refused: ${neutralizeText((err as Error).message, 300)}`);
         }
       }
+    };
+    if (modern) await listen(uris);
+    else await subscribe(uris);
+    if (caps.resources && entry.resources.subscribe.some(isUriGlob)) {
+      // New resources matching a glob are watched too: on a changed list, choose again and subscribe to what is
+      // new (2025 era), or listen again with the new set (2026-07-28: one listen carries every URI).
+      let refreshing: Promise<void> = Promise.resolve();
+      onListChanged = () => {
+        refreshing = refreshing.then(async () => {
+          if (isEnded) return;
+          try {
+            const next = await chooseUris(client, entry.resources.subscribe, opts);
+            const added = next.filter((u) => !uris.includes(u));
+            if (added.length === 0) return;
+            uris = next;
+            if (modern) {
+              const old = subscription;
+              await listen(next);
+              await old?.close();
+            } else await subscribe(added);
+            o.onSubscribed?.(uris.length);
+          } catch (err) {
+            o.log(`re-reading the resource list failed: ${neutralizeText((err as Error).message, 300)}`);
+          }
+        });
+      };
     }
     for (const name of entry.callOnConnect) {
       try {
@@ -158,7 +191,7 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
     }
     return {
       protocolVersion,
-      subscribedUris: uris,
+      subscribedUris: [...uris],
       ended,
       readContent: async (uri) => {
         const result = await client.readResource({ uri }, { ...opts, cacheMode: 'bypass' });

@@ -135,6 +135,10 @@ export class McpUpstream {
         pingIntervalMs: this.#d.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
         log: (line) => this.#d.log(`upstream ${this.entry.name}: ${line}`),
         onNotification: (method, params) => this.#onNotification(method, params),
+        onSubscribed: (count) => {
+          this.#subscribed = count;
+          this.#changed();
+        },
       });
     } catch (err) {
       if (this.#stopped) return;

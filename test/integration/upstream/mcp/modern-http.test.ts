@@ -60,6 +60,20 @@ describe('MCP upstream on a 2026-07-28 server', () => {
     expect(topics(inbox, MCP_TOPIC.reconnected)).toHaveLength(1);
   });
 
+  it('a changed resource list brings newly matching resources into the subscription', async () => {
+    const s = await server();
+    const { upstream, inbox } = startUpstream(cleanups, entry({ name: 'modern', type: 'http', url: s.url, resources: { subscribe: ['test://*'] } }));
+    await waitForState(upstream, 'connected');
+    expect(upstream.status().subscribed_uris).toBe(2);
+    s.addResource('test://new');
+    s.notify.resourcesChanged();
+    await waitFor(() => upstream.status().subscribed_uris === 3, { what: 'the new resource subscribed' });
+    s.notify.resourceUpdated('test://new');
+    const [e] = await waitForEvents(inbox, MCP_TOPIC.resourceUpdated, 1);
+    expect(e!.payload.uri).toBe('test://new');
+    expect(upstream.status().state).toBe('connected'); // the re-listen did not count as a lost connection
+  });
+
   it('without allowPush: never connects and stores nothing', async () => {
     const s = await server();
     const { upstream, inbox } = startUpstream(cleanups, entry({ name: 'gated', type: 'http', url: s.url, allowPush: false, resources: { subscribe: ['test://*'] } }));

@@ -31,6 +31,13 @@ describe('MCP upstream over stdio (2025 era)', () => {
     expect([...uris].sort()).toEqual(['test://a', 'test://b', 'test://items/7']);
   });
 
+  it('subscribes to a resource that appears later and matches a glob', async () => {
+    const { upstream, inbox } = startUpstream(cleanups, stdioEntry({ MCP_TEST_TICK_MS: '20', MCP_TEST_LATE_MS: '50' }, { name: 'late', resources: { subscribe: ['test://[al]*'] } }));
+    await waitForEvents(inbox, MCP_TOPIC.resourcesListChanged, 1);
+    await waitFor(() => topics(inbox, MCP_TOPIC.resourceUpdated).some((e) => e.payload.uri === 'test://late'), { what: 'an update of test://late' });
+    expect(upstream.status().subscribed_uris).toBe(2);
+  });
+
   it('restarts a killed server with backoff, replays the subscriptions and records one reconnected event', async () => {
     const pids = await pidFile();
     const { upstream, inbox } = startUpstream(cleanups, stdioEntry({ MCP_TEST_TICK_MS: '20', MCP_TEST_PID_FILE: pids }, { name: 'killme', resources: { subscribe: ['test://a'] } }));

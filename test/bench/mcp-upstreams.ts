@@ -11,7 +11,7 @@ import { MemoryInbox } from '../../relay/inbox/memory-inbox.js';
 import { McpUpstream } from '../../relay/upstream/mcp/upstream.js';
 import { startV2TestServer } from '../helpers/mcp-v2-http-server.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { percentile, type BenchRow } from './stats.js';
+import { latencyRows, timeEach, type BenchRow } from './stats.js';
 
 const PUSH_SERVER = join(process.cwd(), 'test/helpers/mcp-push-server.mjs');
 
@@ -29,14 +29,8 @@ async function latency(samples: number): Promise<BenchRow[]> {
     client.setNotificationHandler('notifications/resources/updated', () => wake?.());
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
     const sub = await client.listen({ resourceSubscriptions: ['test://a'] });
-    const floor: number[] = [];
-    for (let i = 0; i < samples; i++) {
-      const got = new Promise<void>((r) => (wake = r));
-      const t0 = performance.now();
-      server.notify.resourceUpdated('test://a');
-      await got;
-      floor.push(performance.now() - t0);
-    }
+    const notify = () => server.notify.resourceUpdated('test://a');
+    const floor = await timeEach(samples, () => new Promise<void>((r) => (wake = r)), notify);
     await sub.close();
     await client.close();
 
@@ -49,31 +43,17 @@ async function latency(samples: number): Promise<BenchRow[]> {
     await waitFor(() => upstream.status().state === 'connected', { timeoutMs: 20_000, what: 'the upstream to connect' });
     let stored: (() => void) | undefined;
     const off = inbox.onAppend(() => stored?.());
-    const relay: number[] = [];
-    for (let i = 0; i < samples; i++) {
-      const got = new Promise<void>((r) => (stored = r));
-      const t0 = performance.now();
-      server.notify.resourceUpdated('test://a');
-      await got;
-      relay.push(performance.now() - t0);
-    }
+    const relay = await timeEach(samples, () => new Promise<void>((r) => (stored = r)), notify);
     off();
     await upstream.stop();
     await inbox.close();
-    return ([50, 99] as const).map((p) => {
-      const value = percentile(relay, p);
-      const base = percentile(floor, p);
-      return {
-        figure: `MCP notification (Streamable HTTP, 2026-07-28 listen) → durable inbox event, p${p}`,
-        value,
-        unit: 'ms',
-        floor: base,
-        floorName: 'same notification → bare SDK v2 client',
-        ratio: value / base,
-        goal: 'report (fsync bound)',
-        met: true,
-      };
-    });
+    return latencyRows(
+      'MCP notification (Streamable HTTP, 2026-07-28 listen) → durable inbox event',
+      relay,
+      floor,
+      'same notification → bare SDK v2 client',
+      'report (fsync bound)',
+    );
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import type { McpHttpOptions } from '../local/mcp/http-host.js';
 import { lazyMcpHttpHost } from '../local/mcp/lazy-host.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../local/server.js';
 import { settingsRoutes, type KeyWriter } from '../local/settings-routes.js';
+import { upstreamRoutes } from '../local/upstream-routes.js';
 import { uiRoutes } from '../local/ui-routes.js';
 import { NodeNotifierAdapter } from '../notify/node-notifier.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -171,6 +172,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         ...mcp?.routes,
         ...(notifications && notificationRoutes(notifications)),
         ...options.extraRoutes,
+        ...upstreamRoutes({ store: settingsStore, status: () => mcpUpstreams.status(), apply: (entries) => mcpUpstreams.apply(entries) }),
         // Last, so no host replaces it: ONE settings handler over ONE store, applied live (settings-routes.ts).
         ...settingsRoutes({
           store: settingsStore,

@@ -22,6 +22,7 @@ export const LOCAL_API = {
   topics: '/v1/topics',
   settings: '/v1/settings',
   notifications: '/v1/notifications',
+  upstreams: '/v1/upstreams',
 } as const;
 
 export type LocalRoute = (typeof LOCAL_API)[keyof typeof LOCAL_API];
@@ -221,6 +222,30 @@ export interface McpUpstreamStatus {
   duplicates: number;
   dropped: number;
   write_failures: number;
+}
+
+/** `GET /v1/upstreams`, and the answer to `POST /v1/upstreams` (relay/local/upstream-routes.ts). */
+export interface UpstreamsResponse {
+  upstreams: {
+    name: string;
+    type: 'stdio' | 'http';
+    /** The command line or URL (header and env values are never shown). */
+    target: string;
+    enabled: boolean;
+    allowPush: boolean;
+    subscribe: string[];
+    /** The live state, or null while the relay has not applied the entry yet. */
+    status: McpUpstreamStatus | null;
+  }[];
+  path: string;
+  message?: string;
+}
+
+/** `POST /v1/upstreams`: the Settings page's toggles. */
+export interface UpstreamToggle {
+  name: string;
+  enabled?: boolean;
+  allowPush?: boolean;
 }
 
 export interface RelayStatus {

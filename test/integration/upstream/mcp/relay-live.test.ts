@@ -89,4 +89,32 @@ describe('MCP upstreams in the relay', () => {
     b.notify.resourceUpdated('test://a');
     await waitFor(() => relay.core.inbox.readSince(head, { topic: MCP_TOPIC.resourceUpdated }).length === 1, { what: 'b’s update after re-enabling push' });
   });
+
+  it('GET/POST /v1/upstreams: entries with live state, the two toggles, refusals by field; header values never shown', async () => {
+    const s = await v2();
+    const { relay } = await relayWith([upstreamEntry('docs', s, { allowPush: false, headers: { Authorization: 'Bearer hidden-value' } })]);
+    const call = async (method: string, body?: unknown) => {
+      const res = await fetch(`${relay.url}/v1/upstreams`, {
+        method,
+        headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const got = await call('GET');
+    expect(got.status).toBe(200);
+    expect(got.text).not.toContain('hidden-value');
+    expect(JSON.parse(got.text).upstreams[0]).toMatchObject({ name: 'docs', type: 'http', target: s.url, enabled: true, allowPush: false, status: { state: 'no-push' } });
+
+    const on = await call('POST', { name: 'docs', allowPush: true });
+    expect(on.status).toBe(200);
+    expect(JSON.parse(on.text).message).toContain('docs: enabled; its notifications reach the inbox');
+    await waitFor(() => state(relay, 'docs') === 'connected', { timeoutMs: 15_000, what: 'docs connected after the toggle' });
+
+    expect((await call('POST', { name: 'nope', enabled: false })).status).toBe(404);
+    const bad = await call('POST', { name: 'docs', allowPush: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('allowPush');
+    expect((await call('POST', { name: 'docs', url: 'http://elsewhere' })).status).toBe(400); // only the toggles
+  });
 });

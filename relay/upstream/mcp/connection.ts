@@ -15,6 +15,7 @@ import { MAX_FRAME_BYTES } from '../../protocol/limits.js';
 import { topicMatchesAny } from '../../protocol/topic-glob.js';
 import { neutralizeText } from '../../protocol/untrusted-text.js';
 import { VERSION } from '../../util/version.js';
+import { capResponseBodies } from '../capped-body.js';
 import { isUriGlob } from '../../config/upstreams.js';
 import { capContent, type ResourceContent } from './resource-content.js';
 import { NOTIFICATION_TOPICS, type UpstreamNotificationMethod } from './topics.js';
@@ -79,6 +80,9 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
         })
       : new StreamableHTTPClientTransport(new URL(entry.url), {
           requestInit: { headers: entry.headers },
+          // Untrusted in size too: one pending SSE event, a JSON answer, an error body are each bounded, as for the
+          // Pact control plane (relay/upstream/capped-body.ts).
+          fetch: capResponseBodies((input, init) => fetch(input, init)),
           // The relay reconnects itself (with replay and a reconnected event); the SDK's own GET-stream retries
           // would hide a dead server from it.
           reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },

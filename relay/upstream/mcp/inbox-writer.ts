@@ -18,6 +18,12 @@ import { droppedEvent, mcpSource, MCP_TOPIC, toPushEvent, type PendingMcpEvent }
 export const DEFAULT_QUEUE_CAPACITY = 1000;
 /** Events per append: one write stays small even when a flood keeps the queue full. */
 const MAX_BATCH = 500;
+/**
+ * At most one `mcp.upstream.dropped` event per this interval while a flood goes on (its count covers everything
+ * dropped since the last one); the queue running empty reports at once. A flood must not become a flood of
+ * dropped events in agents' inboxes and popups.
+ */
+export const DROPPED_REPORT_INTERVAL_MS = 5_000;
 
 export interface InboxWriterOptions {
   upstream: string;
@@ -42,6 +48,9 @@ export class McpInboxWriter {
   #duplicates = 0;
   #dropped = 0;
   #writeFailures = 0;
+  /** Dropped and not yet reported in an event. */
+  #unreported = 0;
+  #lastReportAt = Number.NEGATIVE_INFINITY;
   readonly #listeners = new Set<() => void>();
 
   constructor(options: InboxWriterOptions) {
@@ -90,11 +99,15 @@ export class McpInboxWriter {
   async #drain(): Promise<void> {
     while (this.#queue.size > 0) {
       const dropped = this.#queue.takeDropped();
+      this.#dropped += dropped;
+      this.#unreported += dropped;
       const batch = this.#queue.take(MAX_BATCH);
-      if (dropped > 0) {
-        this.#dropped += dropped;
+      const now = (this.#o.now ?? (() => new Date()))();
+      if (this.#unreported > 0 && (this.#queue.size === 0 || now.getTime() - this.#lastReportAt >= DROPPED_REPORT_INTERVAL_MS)) {
         // First in the batch: the oldest were dropped, so the gap lies before what follows.
-        batch.unshift(droppedEvent(this.#o.upstream, dropped, this.#queue.capacity, (this.#o.now ?? (() => new Date()))()));
+        batch.unshift(droppedEvent(this.#o.upstream, this.#unreported, this.#queue.capacity, now));
+        this.#unreported = 0;
+        this.#lastReportAt = now.getTime();
       }
       await this.#attachContent(batch);
       let next = (this.#o.inbox.resumeCursor(this.#source) ?? 0) + 1;

@@ -129,5 +129,7 @@ describe('MCP upstream over stdio (2025 era)', () => {
     // Nothing vanishes without a count: every notification is stored or counted in a dropped event.
     expect(updates + droppedCounted).toBe(total);
     expect(droppedCounted).toBe(s.dropped);
+    // All of it was dropped while the first write was held: one report, not one per batch.
+    expect(droppedEvents).toHaveLength(1);
   });
 });

@@ -117,5 +117,7 @@ describe('push-relay upstream', () => {
       { timeoutMs: 30_000, intervalMs: 200, what: 'mcp.resource.updated in push-relay events' },
     );
     expect(events).toContain('mcp.resource.updated');
+    const status = await runCli(['status', '--home', h], CLEAN_ENV);
+    expect(status.stdout).toMatch(/^mcp {8}everything \(stdio\): connected, \d+ stored/m);
   });
 });

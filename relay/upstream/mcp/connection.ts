@@ -37,6 +37,11 @@ export interface ConnectionOptions {
   /** HTTP: how often a ping checks that the server is still there (ms; 0 = never). */
   pingIntervalMs: number;
   log(line: string): void;
+  /**
+   * The server spoke a 2025-era protocol last time: skip the era probe (on stdio the SDK probes on a short-lived
+   * sibling process, a second spawn per connect; a restart loop should not pay it every time).
+   */
+  knownLegacy?: boolean;
   /** The number of subscribed resources changed after connect (a changed list brought new ones). */
   onSubscribed?(count: number): void;
 }
@@ -124,7 +129,7 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
 
   const opts = { timeout: o.timeoutMs };
   try {
-    await client.connect(transport, opts);
+    await client.connect(transport, { ...opts, ...(o.knownLegacy ? { prior: { kind: 'legacy' as const } } : {}) });
     const protocolVersion = client.getNegotiatedProtocolVersion() ?? 'unknown';
     const caps = client.getServerCapabilities() ?? {};
     let uris = caps.resources ? await chooseUris(client, entry.resources.subscribe, opts) : [];

@@ -134,6 +134,8 @@ export class McpUpstream {
         timeoutMs: this.#d.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
         pingIntervalMs: this.#d.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
         log: (line) => this.#d.log(`upstream ${this.entry.name}: ${line}`),
+        // The same entry talks to the same server: once it spoke 2025-era, reconnects skip the era probe.
+        knownLegacy: this.#protocolVersion !== null && this.#protocolVersion < '2026-07-28',
         onNotification: (method, params) => this.#onNotification(method, params),
         onSubscribed: (count) => {
           this.#subscribed = count;

@@ -10,7 +10,7 @@ import { MCP_TOPIC } from '../../../../relay/upstream/mcp/topics.js';
 import { createCleanups } from '../../../helpers/cleanups.js';
 import { tempDir } from '../../../helpers/tmp.js';
 import { waitFor } from '../../../helpers/wait-for.js';
-import { entry, livePids, startUpstream, stdioEntry, topics, waitForEvents, waitForState } from './harness.js';
+import { entry, livePids, pidsIn, startUpstream, stdioEntry, topics, waitForEvents, waitForState } from './harness.js';
 
 const cleanups = createCleanups();
 afterEach(() => cleanups.run());
@@ -55,6 +55,8 @@ describe('MCP upstream over stdio (2025 era)', () => {
     const alive = livePids(pids);
     expect(alive).toHaveLength(1);
     expect(alive[0]).not.toBe(first);
+    // The SDK's era probe ran once (a short-lived sibling before the first start), not again for the restart.
+    expect(pidsIn(pids)).toHaveLength(3);
   });
 
   it('a server that exits at once is retried with backoff; what it printed is neutralized in the state', async () => {

@@ -34,6 +34,8 @@ export interface ConnectionOptions {
   onNotification(method: UpstreamNotificationMethod, params: unknown): void;
   /** Connect, list and subscribe must finish within this (ms). */
   timeoutMs: number;
+  /** Aborts a connect in progress (the upstream is being stopped: a hanging server must not hold that up). */
+  signal?: AbortSignal;
   /** HTTP: how often a ping checks that the server is still there (ms; 0 = never). */
   pingIntervalMs: number;
   log(line: string): void;
@@ -127,7 +129,14 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
     await client.close().catch(() => undefined);
   };
 
-  const opts = { timeout: o.timeoutMs };
+  const opts = { timeout: o.timeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
+  // Not every step honours a request signal (the era probe, a fetch in flight): closing the client and its
+  // transport ends them all, and the connect below rejects.
+  const onAbort = () => {
+    void client.close().catch(() => undefined);
+    void transport.close().catch(() => undefined);
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect(transport, { ...opts, ...(o.knownLegacy ? { prior: { kind: 'legacy' as const } } : {}) });
     const protocolVersion = client.getNegotiatedProtocolVersion() ?? 'unknown';
@@ -198,6 +207,7 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
       }, o.pingIntervalMs);
       ping.unref();
     }
+    o.signal?.removeEventListener('abort', onAbort);
     return {
       protocolVersion,
       subscribedUris: [...uris],
@@ -209,6 +219,7 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
       close,
     };
   } catch (err) {
+    o.signal?.removeEventListener('abort', onAbort);
     await close();
     const tail = stderrTail.text.trim().split('\n').at(-1);
     throw new Error(`${(err as Error).message}${tail ? ` (stderr: ${tail})` : ''}`, { cause: err });
@@ -219,7 +230,7 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
  * The URIs to subscribe to: those `resources/list` shows that match a glob, plus every pattern without glob
  * characters as it is (a server may offer subscriptions to resources it does not list, such as templated ones).
  */
-async function chooseUris(client: Client, patterns: readonly string[], opts: { timeout: number }): Promise<string[]> {
+async function chooseUris(client: Client, patterns: readonly string[], opts: { timeout: number; signal?: AbortSignal }): Promise<string[]> {
   if (patterns.length === 0) return [];
   const chosen = new Set(patterns.filter((p) => !isUriGlob(p)));
   const globs = patterns.filter(isUriGlob);

@@ -43,6 +43,7 @@ export class McpUpstream {
   #connection: OpenConnection | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #abort = new AbortController();
   #connects = 0;
   #disconnects = 0;
   #notifications = 0;
@@ -113,6 +114,7 @@ export class McpUpstream {
   /** Disconnects (a stdio server is stopped), stores what is queued, and stays stopped. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#abort.abort();
     if (this.#timer) clearTimeout(this.#timer);
     const c = this.#connection;
     this.#connection = undefined;
@@ -132,6 +134,7 @@ export class McpUpstream {
       connection = await openConnection({
         entry: this.entry,
         timeoutMs: this.#d.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        signal: this.#abort.signal,
         pingIntervalMs: this.#d.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
         log: (line) => this.#d.log(`upstream ${this.entry.name}: ${line}`),
         // The same entry talks to the same server: once it spoke 2025-era, reconnects skip the era probe.

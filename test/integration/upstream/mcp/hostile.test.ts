@@ -67,3 +67,25 @@ describe('MCP upstream against a hostile HTTP server', () => {
     expect(s.streamed()).toBeLessThan(16 * MAX_FRAME_BYTES);
   });
 });
+
+describe('MCP upstream against a server that never answers', () => {
+  it('stop() ends a connect in progress at once instead of waiting out the connect timeout', async () => {
+    const { createServer: createHttp } = await import('node:http');
+    let requests = 0;
+    const silent = createHttp(() => {
+      requests++; // accepted, never answered
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanups.add(() => {
+      silent.closeAllConnections();
+      return new Promise<void>((r) => silent.close(() => r()));
+    });
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`;
+    // A connect timeout far beyond the test's own: only the abort can end the connect in time.
+    const { upstream } = startUpstream(cleanups, entry({ name: 'silent', type: 'http', url }), { connectTimeoutMs: 10 * 60_000 });
+    await waitFor(() => requests > 0, { what: 'the connect to reach the server' });
+    expect(upstream.status().state).toBe('connecting');
+    await upstream.stop();
+    expect(upstream.status().state).toBe('stopped');
+  });
+});

@@ -9,6 +9,7 @@ import { InboxView } from './inbox-view.js';
 import { LiveStream, type LinkInfo } from './live.js';
 import { forgetToken, parseHash, rememberToken, routeHash, takeToken, tokenFromInput, type Route } from './location.js';
 import { SettingsView } from './settings-view.js';
+import { UpstreamsView } from './upstreams-view.js';
 import { SubscriptionsView } from './subscriptions-view.js';
 
 const VIEWS = ['inbox', 'subscriptions', 'settings'] as const;
@@ -64,6 +65,7 @@ function start(token: string): void {
   });
   const subscriptions = new SubscriptionsView({ client, toast });
   const settings = new SettingsView({ client, toast, status: () => status });
+  const upstreams = new UpstreamsView({ client, toast });
 
   const renderPill = () => {
     const el = $('conn');
@@ -105,6 +107,7 @@ function start(token: string): void {
       if (current.view === 'settings') {
         settings.renderAbout();
         settings.renderNotifications(s.notifications);
+        upstreams.renderLive(s.upstreams);
       }
     },
     onEvent: (e) => {
@@ -146,6 +149,7 @@ function start(token: string): void {
       void subscriptions.refresh();
     } else if (next.view === 'settings') {
       void settings.refresh();
+      void upstreams.refresh();
     }
   }
 

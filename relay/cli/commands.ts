@@ -24,6 +24,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   watch: { summary: 'print one line per new event (for Claude Code\'s Monitor tool and scripts)', load: () => import('./watch.js') },
   install: { summary: 'install claude-code [--scope user|project] [--dry-run]: add the MCP server and hooks', load: () => import('./install.js') },
   uninstall: { summary: 'uninstall claude-code [--scope user|project]: remove what install added', load: () => import('./uninstall.js') },
+  upstream: {
+    summary: 'standard MCP servers as event sources: upstream add|list|remove|enable|disable|import claude-code',
+    load: () => import('./upstream.js'),
+  },
   'reference-server': {
     summary: 'run the reference push server standalone (--demo for sample events)',
     load: () => import('./reference-server.js'),

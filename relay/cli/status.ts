@@ -35,5 +35,10 @@ export async function run(argv: string[]): Promise<void> {
   if (status.inbox.outOfOrder) arrivals.push(`${status.inbox.outOfOrder} stored out of order`);
   lines.push(`inbox      ${String(status.inbox.events)} event(s), ${arrivals.join(', ')}`);
   for (const c of status.consumers) lines.push(`consumer   ${c.name}${c.topic ? ` (${c.topic})` : ''}: ${c.pending} pending`);
+  // Standard MCP servers as event sources (push-relay upstream list shows their entries).
+  for (const u of status.upstreams ?? []) {
+    const counts = `${u.stored} stored${u.dropped ? `, ${u.dropped} dropped` : ''}`;
+    lines.push(`mcp        ${u.name} (${u.transport}): ${u.state}, ${counts}${u.last_error ? `; last error ${neutralizeText(u.last_error.message, 200)}` : ''}`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../inbox/types.js';
 import { NotificationSettingsSchema } from '../notify/settings.js';
 import { RelayError } from '../util/errors.js';
+import { UpstreamsSchema } from './upstreams.js';
 import { refuseSymlink, settingsFile, SettingsFileError, type SettingsBackend } from './settings-file.js';
 
 export type { SettingsBackend } from './settings-file.js';
@@ -43,6 +44,8 @@ export const SettingsSchema = z.object({
   /** Notification policy: schema, defaults and rules in relay/notify/settings.ts. */
   notifications: NotificationSettingsSchema.optional(),
   secretStorage: SecretStorageFlagSchema.optional(),
+  /** Standard MCP servers as event sources: schema in relay/config/upstreams.ts. */
+  upstreams: UpstreamsSchema.optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 /** A change: a value sets a key, `null` removes it, a missing key stays as it is. */
@@ -117,8 +120,13 @@ export function openSettings(home: string, backend: SettingsBackend = settingsFi
 
 /** One line per bad field, each named by its key path: `"localPort" Too big: expected number to be <=65535`. */
 export function settingsError(error: z.ZodError, prefix: string, hint: string): SettingsError {
-  const issues = error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+  const issues = error.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
   return new SettingsError(`${prefix}${issues.map((i) => `"${i.field}" ${i.message}`).join('; ')}; ${hint}`, issues);
+}
+
+/** A key path as a reader writes it: `upstreams[2].url`, `notifications.maxPerMinute`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }
 
 export function retentionFrom(settings: Settings) {

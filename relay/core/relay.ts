@@ -11,6 +11,7 @@ import type { McpHttpOptions } from '../local/mcp/http-host.js';
 import { lazyMcpHttpHost } from '../local/mcp/lazy-host.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../local/server.js';
 import { settingsRoutes, type KeyWriter } from '../local/settings-routes.js';
+import { upstreamRoutes } from '../local/upstream-routes.js';
 import { uiRoutes } from '../local/ui-routes.js';
 import { NodeNotifierAdapter } from '../notify/node-notifier.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -20,6 +21,7 @@ import { normalizeServerUrl } from '../upstream/server-url.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { RelayConfigError } from './errors.js';
 import { LiveUpstream } from './live-upstream.js';
+import { McpUpstreams } from './mcp-upstreams.js';
 import { overridden, resolveTarget, targetChange, type TargetOverrides, type UpstreamTarget } from './upstream-target.js';
 import { VERSION } from '../util/version.js';
 
@@ -116,6 +118,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 
     const upstream = await LiveUpstream.start(target, { paths, inbox, log, heartbeatMs, demoIntervalMs: options.demoIntervalMs, signIns });
     cleanup.push(() => upstream.close());
+    // Standard MCP servers as event sources, beside the Pact stream; each is its own inbox source.
+    const mcpUpstreams = new McpUpstreams({ inbox, log, settings: settingsStore });
+    await mcpUpstreams.start(settings.upstreams ?? []);
+    cleanup.push(() => mcpUpstreams.close());
 
     const statusListeners = new Set<(s: RelayStatus) => void>();
     const startedAt = new Date().toISOString();
@@ -137,6 +143,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         inbox: { ...inbox.stats() },
         consumers: inbox.listConsumers(),
         ...(notifications ? { notifications: notifications.status() } : {}),
+        upstreams: mcpUpstreams.status(),
       }),
       onStatus: (listener) => {
         statusListeners.add(listener);
@@ -144,6 +151,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       },
     };
     cleanup.push(upstream.onChange(() => {
+      const s = core.status();
+      for (const l of statusListeners) l(s);
+    }));
+    cleanup.push(mcpUpstreams.onChange(() => {
       const s = core.status();
       for (const l of statusListeners) l(s);
     }));
@@ -168,6 +179,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         ...mcp?.routes,
         ...(notifications && notificationRoutes(notifications)),
         ...options.extraRoutes,
+        ...upstreamRoutes({ store: settingsStore, status: () => mcpUpstreams.status(), apply: (entries) => mcpUpstreams.apply(entries) }),
         // Last, so no host replaces it: ONE settings handler over ONE store, applied live (settings-routes.ts).
         ...settingsRoutes({
           store: settingsStore,

@@ -22,6 +22,7 @@ export const LOCAL_API = {
   topics: '/v1/topics',
   settings: '/v1/settings',
   notifications: '/v1/notifications',
+  upstreams: '/v1/upstreams',
 } as const;
 
 export type LocalRoute = (typeof LOCAL_API)[keyof typeof LOCAL_API];
@@ -257,6 +258,56 @@ export interface NotificationStatus {
   counts: { delivered: number; failed: number; unavailable: number; shown?: number; summaries?: number; received?: number };
 }
 
+/** One standard MCP upstream (relay/upstream/mcp/upstream.ts), under `upstreams` in the status. */
+export interface McpUpstreamStatus {
+  name: string;
+  transport: 'stdio' | 'http';
+  state: 'connecting' | 'connected' | 'backoff' | 'disabled' | 'no-push' | 'failed' | 'stopped';
+  allow_push: boolean;
+  enabled: boolean;
+  /** The negotiated protocol version of the current (or last) connection. */
+  protocol_version: string | null;
+  subscribed_uris: number;
+  connects: number;
+  /** Connections that ended unexpectedly (a stdio server exiting counts: it is restarted). */
+  disconnects: number;
+  notifications: number;
+  last_event_at: string | null;
+  next_retry_at: string | null;
+  /** What went wrong last, neutralized (it may quote the server's words: untrusted). */
+  last_error: { message: string; at: string } | null;
+  queued: number;
+  queue_capacity: number;
+  stored: number;
+  duplicates: number;
+  dropped: number;
+  write_failures: number;
+}
+
+/** `GET /v1/upstreams`, and the answer to `POST /v1/upstreams` (relay/local/upstream-routes.ts). */
+export interface UpstreamsResponse {
+  upstreams: {
+    name: string;
+    type: 'stdio' | 'http';
+    /** The command line or URL (header and env values are never shown). */
+    target: string;
+    enabled: boolean;
+    allowPush: boolean;
+    subscribe: string[];
+    /** The live state, or null while the relay has not applied the entry yet. */
+    status: McpUpstreamStatus | null;
+  }[];
+  path: string;
+  message?: string;
+}
+
+/** `POST /v1/upstreams`: the Settings page's toggles. */
+export interface UpstreamToggle {
+  name: string;
+  enabled?: boolean;
+  allowPush?: boolean;
+}
+
 export interface RelayStatus {
   version: string;
   pid: number;
@@ -273,6 +324,8 @@ export interface RelayStatus {
   notifications?: NotificationStatus;
   /** How the relay authenticates to the push server (an OAuth sign-in: who, scopes, where tokens are kept). */
   auth?: AuthStatus;
+  /** Standard MCP servers as event sources, in settings order (absent from relays without them). */
+  upstreams?: McpUpstreamStatus[];
 }
 
 export type AuthStatus =

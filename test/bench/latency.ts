@@ -8,7 +8,7 @@ import { METHOD } from '../../relay/protocol/frames.js';
 import { startReferenceServer } from '../../relay/reference-server/server.js';
 import { PushStream } from '../../relay/upstream/push-stream.js';
 import { SseReader } from '../helpers/sse-reader.js';
-import { percentile, type BenchRow } from './stats.js';
+import { latencyRows, type BenchRow } from './stats.js';
 
 export async function benchEmitToInbox(samples = 300): Promise<BenchRow[]> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-latency-'));
@@ -61,20 +61,7 @@ export async function benchEmitToInbox(samples = 300): Promise<BenchRow[]> {
     await stream.stop();
     await inbox.close();
 
-    return ([50, 99] as const).map((p) => {
-      const value = percentile(relay, p);
-      const base = percentile(floor, p);
-      return {
-        figure: `emit → durable in inbox, p${p}`,
-        value,
-        unit: 'ms',
-        floor: base,
-        floorName: 'emit → bare SSE reader',
-        ratio: value / base,
-        goal: 'report (fsync bound)',
-        met: true,
-      };
-    });
+    return latencyRows('emit → durable in inbox', relay, floor, 'emit → bare SSE reader', 'report (fsync bound)');
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });

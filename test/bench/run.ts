@@ -8,6 +8,7 @@ import { benchHooks } from './hooks.js';
 import { benchIngest } from './ingest.js';
 import { benchEmitToInbox } from './latency.js';
 import { benchMcp } from './mcp.js';
+import { benchMcpUpstreams } from './mcp-upstreams.js';
 import { benchNotify } from './notify.js';
 import { benchWaiters } from './waiters.js';
 import { table, type BenchRow } from './stats.js';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     ['1,000 waiters released by one event', () => benchWaiters()],
     ['Stop hook wall time', () => benchHooks()],
     ['daemon memory and ready time', () => benchDaemon()],
+    ['MCP upstreams: notification → inbox, idle RSS', () => benchMcpUpstreams()],
   ] as const) {
     process.stderr.write(`bench: ${name}…\n`);
     const t0 = performance.now();

@@ -31,3 +31,25 @@ export function table(rows: BenchRow[]): string {
   );
   return [head, ...lines].join('\n');
 }
+
+/** p50 and p99 rows of a latency beside its floor measured in the same run. */
+export function latencyRows(figure: string, samples: number[], floorSamples: number[], floorName: string, goal: string): BenchRow[] {
+  return ([50, 99] as const).map((p) => {
+    const value = percentile(samples, p);
+    const base = percentile(floorSamples, p);
+    return { figure: `${figure}, p${p}`, value, unit: 'ms', floor: base, floorName, ratio: value / base, goal, met: true };
+  });
+}
+
+/** `n` timings of `trigger()` until the promise `arm()` returned (armed before the trigger) resolves. */
+export async function timeEach(n: number, arm: () => Promise<void>, trigger: () => unknown): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const arrived = arm();
+    const t0 = performance.now();
+    await trigger();
+    await arrived;
+    out.push(performance.now() - t0);
+  }
+  return out;
+}

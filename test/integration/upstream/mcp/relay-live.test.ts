@@ -1,0 +1,120 @@
+// MCP upstreams inside the running relay: configured in settings.json, shown in /v1/status and `relay_status`,
+// their events reaching agents through the unchanged tools (`wait_for_event(topic="mcp.resource.updated")`),
+// and settings changes (add, remove, disable, gate) applied live through the one settings store.
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSettings } from '../../../../relay/config/settings.js';
+import type { RunningRelay } from '../../../../relay/core/relay.js';
+import { MCP_TOPIC } from '../../../../relay/upstream/mcp/topics.js';
+import { createCleanups } from '../../../helpers/cleanups.js';
+import { startV2TestServer, type V2TestServer } from '../../../helpers/mcp-v2-http-server.js';
+import { waitFor } from '../../../helpers/wait-for.js';
+import { startInProcessRelay, startWorld } from '../../mcp/harness.js';
+
+const cleanups = createCleanups();
+afterEach(() => cleanups.run());
+
+async function v2(): Promise<V2TestServer> {
+  const s = await startV2TestServer();
+  cleanups.add(() => s.close());
+  return s;
+}
+
+function upstreamEntry(name: string, s: V2TestServer, extra: Record<string, unknown> = {}) {
+  return { name, type: 'http', url: s.url, allowPush: true, resources: { subscribe: ['test://a'] }, ...extra };
+}
+
+async function relayWith(upstreams: unknown[]): Promise<{ relay: RunningRelay; home: string }> {
+  const world = await startWorld();
+  cleanups.add(() => world.close());
+  openSettings(world.home.path).update({ upstreams: upstreams as never });
+  const relay = await startInProcessRelay(world);
+  cleanups.add(() => relay.close());
+  return { relay, home: world.home.path };
+}
+
+function state(relay: RunningRelay, name: string): string | undefined {
+  return relay.core.status().upstreams?.find((u) => u.name === name)?.state;
+}
+
+async function mcpClient(relay: RunningRelay): Promise<Client> {
+  const client = new Client({ name: 'mcp-upstream-tests', version: '0.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', relay.url), { requestInit: { headers: { authorization: `Bearer ${relay.token}` } } }));
+  cleanups.add(() => client.close());
+  return client;
+}
+
+describe('MCP upstreams in the relay', () => {
+  it('an agent waiting on mcp.resource.updated gets the upstream’s update; relay_status shows the upstream', async () => {
+    const s = await v2();
+    const { relay } = await relayWith([upstreamEntry('modern', s)]);
+    await waitFor(() => state(relay, 'modern') === 'connected', { timeoutMs: 15_000, what: 'the upstream to connect' });
+    const client = await mcpClient(relay);
+    const waiting = client.callTool({ name: 'wait_for_event', arguments: { topic: 'mcp.resource.updated', timeout_seconds: 30, consumer: 'mcp-test' } });
+    // The consumer is created at the head when the call arrives: publish once it waits.
+    await waitFor(() => relay.core.inbox.listConsumers().some((c) => c.name === 'mcp-test'), { what: 'the waiting consumer' });
+    s.notify.resourceUpdated('test://a');
+    const result = (await waiting) as { structuredContent?: { status: string; events: { topic: string; payload: Record<string, unknown> }[] } };
+    expect(result.structuredContent?.status).toBe('event');
+    expect(result.structuredContent?.events[0]).toMatchObject({ topic: MCP_TOPIC.resourceUpdated, payload: { upstream: 'modern', uri: 'test://a' } });
+
+    const status = (await client.callTool({ name: 'relay_status', arguments: {} })) as { structuredContent?: { upstreams?: unknown[] }; content: { text?: string }[] };
+    expect(status.structuredContent?.upstreams).toEqual([
+      expect.objectContaining({ name: 'modern', transport: 'http', state: 'connected', allow_push: true, stored: 1, dropped: 0, last_error: null }),
+    ]);
+    expect(status.content[0]?.text).toContain('MCP upstreams: modern connected');
+  });
+
+  it('applies settings changes live: add, disable, gate, remove', async () => {
+    const a = await v2();
+    const b = await v2();
+    const { relay, home } = await relayWith([upstreamEntry('a', a)]);
+    const store = openSettings(home);
+    await waitFor(() => state(relay, 'a') === 'connected', { timeoutMs: 15_000, what: 'a connected' });
+
+    store.update({ upstreams: [upstreamEntry('a', a), upstreamEntry('b', b)] as never });
+    await waitFor(() => state(relay, 'b') === 'connected', { timeoutMs: 15_000, what: 'b added live' });
+    expect(relay.core.status().upstreams?.find((u) => u.name === 'a')?.connects).toBe(1); // a untouched
+
+    store.update({ upstreams: [upstreamEntry('a', a, { enabled: false }), upstreamEntry('b', b, { allowPush: false })] as never });
+    await waitFor(() => state(relay, 'a') === 'disabled' && state(relay, 'b') === 'no-push', { timeoutMs: 15_000, what: 'a disabled, b gated' });
+    const head = relay.core.inbox.head();
+    a.notify.resourceUpdated('test://a');
+    b.notify.resourceUpdated('test://a');
+
+    store.update({ upstreams: [upstreamEntry('b', b)] as never });
+    await waitFor(() => relay.core.status().upstreams?.map((u) => u.name).join() === 'b' && state(relay, 'b') === 'connected', { timeoutMs: 15_000, what: 'a removed, b back' });
+    // What the servers sent while disabled or gated was never stored.
+    expect(relay.core.inbox.readSince(head, { topic: 'mcp.resource.*' })).toEqual([]);
+    b.notify.resourceUpdated('test://a');
+    await waitFor(() => relay.core.inbox.readSince(head, { topic: MCP_TOPIC.resourceUpdated }).length === 1, { what: 'b’s update after re-enabling push' });
+  });
+
+  it('GET/POST /v1/upstreams: entries with live state, the two toggles, refusals by field; header values never shown', async () => {
+    const s = await v2();
+    const { relay } = await relayWith([upstreamEntry('docs', s, { allowPush: false, headers: { Authorization: 'Bearer hidden-value' } })]);
+    const call = async (method: string, body?: unknown) => {
+      const res = await fetch(`${relay.url}/v1/upstreams`, {
+        method,
+        headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const got = await call('GET');
+    expect(got.status).toBe(200);
+    expect(got.text).not.toContain('hidden-value');
+    expect(JSON.parse(got.text).upstreams[0]).toMatchObject({ name: 'docs', type: 'http', target: s.url, enabled: true, allowPush: false, status: { state: 'no-push' } });
+
+    const on = await call('POST', { name: 'docs', allowPush: true });
+    expect(on.status).toBe(200);
+    expect(JSON.parse(on.text).message).toContain('docs: enabled; its notifications reach the inbox');
+    await waitFor(() => state(relay, 'docs') === 'connected', { timeoutMs: 15_000, what: 'docs connected after the toggle' });
+
+    expect((await call('POST', { name: 'nope', enabled: false })).status).toBe(404);
+    const bad = await call('POST', { name: 'docs', allowPush: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('allowPush');
+    expect((await call('POST', { name: 'docs', url: 'http://elsewhere' })).status).toBe(400); // only the toggles
+  });
+});

@@ -1,0 +1,60 @@
+// The pure parts of the MCP upstreams: the drop-oldest queue, the content budget, and the event shapes.
+import { describe, expect, it } from 'vitest';
+import { BoundedQueue } from '../../../../relay/upstream/mcp/bounded-queue.js';
+import { capContent } from '../../../../relay/upstream/mcp/resource-content.js';
+import { MAX_URI_CHARS, MCP_TOPIC, notificationEvent, toPushEvent } from '../../../../relay/upstream/mcp/topics.js';
+
+const NOW = new Date('2026-12-06T00:00:00Z');
+
+describe('BoundedQueue', () => {
+  it('keeps the newest `capacity` entries in order and counts what it dropped', () => {
+    const q = new BoundedQueue<number>(3);
+    for (let i = 1; i <= 7; i++) q.push(i);
+    expect(q.size).toBe(3);
+    expect(q.takeDropped()).toBe(4);
+    expect(q.takeDropped()).toBe(0);
+    expect(q.take(2)).toEqual([5, 6]);
+    q.push(8);
+    q.push(9);
+    expect(q.take(10)).toEqual([7, 8, 9]);
+    expect(q.size).toBe(0);
+  });
+
+  it('refuses a capacity below one', () => {
+    expect(() => new BoundedQueue(0)).toThrow(RangeError);
+  });
+});
+
+describe('capContent', () => {
+  it('keeps text within the byte budget without splitting a character, and marks the cut', () => {
+    const c = capContent([{ uri: 'x://a', mimeType: 'text/plain', text: 'aé'.repeat(10) }], 8);
+    expect(c.items[0]).toEqual({ uri: 'x://a', mime_type: 'text/plain', text: 'aéaéa', bytes: 30, truncated: true });
+    expect(c.truncated).toBe(true);
+  });
+
+  it('keeps a blob only whole; shares one budget across items; skips unknown shapes', () => {
+    const c = capContent([{ uri: 'x://t', text: 'abcd' }, { uri: 'x://b', blob: 'AAAAAAAA' }, 'junk', { uri: 'x://b2', blob: 'AAAA' }], 10);
+    expect(c.items.map((i) => [i.uri, i.text ?? i.blob ?? null, i.truncated])).toEqual([
+      ['x://t', 'abcd', false],
+      ['x://b', null, true],
+      ['x://b2', 'AAAA', false],
+    ]);
+  });
+});
+
+describe('notification events', () => {
+  it('maps the four notifications to their topics; resources/updated needs a URI', () => {
+    expect(notificationEvent('s', 'notifications/tools/list_changed', undefined, NOW)?.topic).toBe(MCP_TOPIC.toolsListChanged);
+    expect(notificationEvent('s', 'notifications/prompts/list_changed', {}, NOW)?.topic).toBe(MCP_TOPIC.promptsListChanged);
+    expect(notificationEvent('s', 'notifications/resources/list_changed', {}, NOW)?.topic).toBe(MCP_TOPIC.resourcesListChanged);
+    expect(notificationEvent('s', 'notifications/resources/updated', {}, NOW)).toBeUndefined();
+    expect(notificationEvent('s', 'notifications/message', {}, NOW)).toBeUndefined();
+  });
+
+  it('bounds the URI and keeps the subscription id from _meta', () => {
+    const e = notificationEvent('s', 'notifications/resources/updated', { uri: `x://${'a'.repeat(5000)}`, _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen:3' } }, NOW)!;
+    expect((e.payload.uri as string).length).toBe(MAX_URI_CHARS);
+    expect(e.payload.mcp_subscription_id).toBe('listen:3');
+    expect(toPushEvent(e, 42)).toMatchObject({ event_id: 42, topic: MCP_TOPIC.resourceUpdated, category: 'mcp', aggregate_type: 'mcp.resource', occurred_at: NOW.toISOString() });
+  });
+});

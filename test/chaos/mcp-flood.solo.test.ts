@@ -1,7 +1,7 @@
 // A server that floods (50,000 notifications a second for 5 s, a real process: test/helpers/mcp-push-server.mjs):
 // the upstream's queue stays within its capacity, drops the oldest, and counts them in an `mcp.upstream.dropped`
 // event, so every notification is stored or counted (DESIGN.md "Upstreams"). A chaos test: it loads a core for
-// seconds on purpose, so it runs apart from the integration suite.
+// seconds on purpose, so it runs after the suite, alone (`*.solo.test.ts`, vitest.solo.config.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryInbox } from '../../relay/inbox/memory-inbox.js';
 import type { IncomingEvent } from '../../relay/inbox/types.js';

@@ -40,6 +40,19 @@ export function consumerFor(options: ConsumerOptions, input: HookInput): string 
   return (options.consumer || DEFAULT_CONSUMER).replace(CONSUMER_CHARS, '_').slice(0, 100);
 }
 
+/** Session ids the relay accepts (relay/sessions/registry.ts); Claude Code's are UUIDs. */
+const SESSION_ID = /^[\w.-]{1,92}$/;
+
+/**
+ * The session id the hook passes to the relay, which then picks the consumers from the session mode and routes
+ * in settings (relay/sessions/). Not with `--consumer` or `--per-session` on the command line: those name the
+ * consumer themselves, as before.
+ */
+export function relaySession(options: ConsumerOptions, input: HookInput): string | undefined {
+  if (options.consumer || options.perSession) return undefined;
+  return input.session_id && SESSION_ID.test(input.session_id) ? input.session_id : undefined;
+}
+
 /** A file-name-safe key for per-session state (locks, stop chains). */
 export function sessionKey(input: HookInput): string {
   return (input.session_id || 'no-session').replace(/[^\w.-]/g, '_').slice(0, 100);

@@ -9,8 +9,8 @@
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTextNoFollow, writeFileNoFollow } from '../util/safe-fs.js';
-import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, timeLeft, type HookOptions, type HookResult } from './input.js';
-import { ackListed, fetchPending } from './relay.js';
+import { consumerFor, MAX_LISTED_EVENTS, relaySession, sessionKey, SILENT, timeLeft, type HookOptions, type HookResult } from './input.js';
+import { ackListed, fetchPending, reportSession } from './relay.js';
 
 
 export const MAX_CHAINED_BLOCKS = 3;
@@ -54,7 +54,10 @@ export async function stopHook(options: HookOptions): Promise<HookResult> {
     return SILENT;
   }
   const consumer = consumerFor(options, input);
-  const answer = await fetchPending(home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) });
+  const session = relaySession(options, input);
+  // The relay may have started after this session's SessionStart: the report tells it the project its routes need.
+  if (session) await reportSession(home, session, 'stop', input.cwd, timeLeft(options.deadline) - 200);
+  const answer = await fetchPending(home, { consumer, session, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) });
   if (!answer || answer.events.length === 0) {
     if (input.stop_hook_active) clearChain(file);
     return SILENT;

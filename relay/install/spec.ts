@@ -22,8 +22,8 @@ export function mcpToolName(tool: string, mode: InstallMode = 'settings'): strin
 /** Hooks and MCP entries are ours when their command line runs push-relay (how uninstall finds them). */
 const OWN_MARKER = 'push-relay';
 
-export type HookEventName = 'Stop' | 'SessionStart' | 'UserPromptSubmit';
-export type HookCommand = 'stop' | 'session-start' | 'prompt-submit' | 'idle-wake';
+export type HookEventName = 'Stop' | 'SessionStart' | 'UserPromptSubmit' | 'SessionEnd';
+export type HookCommand = 'stop' | 'session-start' | 'prompt-submit' | 'session-end' | 'idle-wake';
 
 export interface HookSpec {
   event: HookEventName;
@@ -56,6 +56,8 @@ export const HOOKS: readonly HookSpec[] = [
   { event: 'UserPromptSubmit', command: 'prompt-submit', timeout: 10 },
   { event: 'Stop', command: 'stop', timeout: 10 },
   { event: 'Stop', ...IDLE_WAKE },
+  // The relay marks the session gone: its idle waiter stops and `push-relay sessions` says so.
+  { event: 'SessionEnd', command: 'session-end', timeout: 10 },
 ];
 
 /** The hook entry as Claude Code's settings and a plugin's hooks.json spell it. */
@@ -166,7 +168,7 @@ export function isOwnHook(entry: unknown): boolean {
   return (
     typeof command === 'string' &&
     command.includes(OWN_MARKER) &&
-    /(?:\bhook|push-relay-hook\.cjs'?) (stop|session-start|prompt-submit|idle-wake)\b/.test(command)
+    /(?:\bhook|push-relay-hook\.cjs'?) (stop|session-start|prompt-submit|session-end|idle-wake)\b/.test(command)
   );
 }
 

@@ -11,6 +11,8 @@ import { consumerOps } from './consumer-ops.js';
 import type { RelayCore } from './core.js';
 import { openEventStream } from './event-stream.js';
 import { unsubscribeKnown } from './unknown-subscription.js';
+import { sessionRoutes, sessionsOf } from '../sessions/routes.js';
+import { sessionOps } from '../sessions/session-ops.js';
 
 export const ConsumerNameSchema = z
   .string()
@@ -32,6 +34,7 @@ const PendingQuery = z.strictObject({
   ack: boolParam.default(false),
   claim: boolParam.default(false),
   start: z.enum(['head', 'earliest']).optional(),
+  session: z.string().regex(/^[\w.-]{1,92}$/).optional(),
 });
 
 const WaitQuery = z.strictObject({
@@ -40,6 +43,8 @@ const WaitQuery = z.strictObject({
   limit: intParam(1, 1000).default(10),
   timeout_ms: intParam(0, 3_600_000).default(30_000),
   ack: boolParam.default(false),
+  session: z.string().regex(/^[\w.-]{1,92}$/).optional(),
+  idle: boolParam.default(false),
 });
 
 const EventsQuery = z.strictObject({
@@ -54,6 +59,7 @@ const AckBody = z
     up_to_seq: z.number().int().nonnegative().optional(),
     up_to_event_id: z.number().int().nonnegative().optional(),
     seqs: z.array(z.number().int().positive()).min(1).max(1000).optional(),
+    session: z.string().regex(/^[\w.-]{1,92}$/).optional(),
   })
   .refine((b) => [b.up_to_seq, b.up_to_event_id, b.seqs].filter((v) => v !== undefined).length === 1, {
     message: 'give exactly one of up_to_seq, up_to_event_id or seqs',
@@ -83,13 +89,16 @@ function badRequest(error: z.ZodError): HttpError {
 
 export function v1Routes(core: RelayCore): Record<string, Partial<Record<string, Handler>>> {
   const ops = consumerOps(core.inbox);
+  // With `session`, the relay picks the session's consumers (relay/sessions/).
+  const sessions = sessionOps(core.inbox, sessionsOf(core), ops);
   return {
+    ...sessionRoutes(core),
     [LOCAL_API.status]: { GET: (_req, res) => sendJson(res, 200, core.status()) },
 
     [LOCAL_API.pending]: {
       GET: async (_req, res, url) => {
         const q = query(PendingQuery, url);
-        sendJson(res, 200, await ops.pending(q));
+        sendJson(res, 200, q.session ? await sessions.pending({ ...q, session: q.session }) : await ops.pending(q));
       },
     },
 
@@ -103,7 +112,9 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
         res.on('close', () => {
           if (!res.writableFinished) abort.abort();
         });
-        const answer = await ops.wait({ ...q, timeoutMs: q.timeout_ms, signal: abort.signal });
+        const answer = q.session
+          ? await sessions.wait({ ...q, session: q.session, timeoutMs: q.timeout_ms, signal: abort.signal })
+          : await ops.wait({ ...q, timeoutMs: q.timeout_ms, signal: abort.signal });
         if (abort.signal.aborted) return; // nobody is left to answer
         sendJson(res, 200, answer);
       },
@@ -112,6 +123,7 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
     [LOCAL_API.ack]: {
       POST: async (req, res) => {
         const b = await body(AckBody, req);
+        if (b.session && b.seqs) return sendJson(res, 200, await sessions.ack(b.session, b.seqs));
         const state = await ops.ack(
           b.seqs !== undefined
             ? { consumer: b.consumer, seqs: b.seqs }

@@ -22,6 +22,8 @@ export const LOCAL_API = {
   topics: '/v1/topics',
   settings: '/v1/settings',
   notifications: '/v1/notifications',
+  /** GET: the live Claude Code sessions; POST: a hook reports its session (relay/sessions/). */
+  sessions: '/v1/sessions',
 } as const;
 
 export type LocalRoute = (typeof LOCAL_API)[keyof typeof LOCAL_API];
@@ -41,10 +43,22 @@ export interface PendingParams {
    */
   claim?: boolean;
   start?: ConsumerStart;
+  /**
+   * A Claude Code session id: the relay picks the consumer and claim scope for it from the session mode and
+   * routes in settings (relay/sessions/), and records the hand-over; `consumer` is then ignored.
+   */
+  session?: string;
 }
 
 export interface WaitParams extends Omit<PendingParams, 'start' | 'claim'> {
   timeout_ms?: number;
+  /** With `session`: this wait is the session's idle waiter (state idle-watching), not a `wait_for_event` call (waiting). */
+  idle?: boolean;
+}
+
+/** `POST /v1/ack` and friends take `session` too: the seqs are acked in the consumers they were handed over from. */
+export interface SessionParam {
+  session?: string;
 }
 
 export interface EventsParams {
@@ -61,6 +75,7 @@ export interface LocalApiQuery {
   '/v1/events': EventsParams;
   '/v1/subscriptions': { include_deleted?: boolean };
   '/v1/topics': { category?: string };
+  '/v1/sessions': { include_gone?: boolean };
 }
 
 type QueryOf<R extends LocalRoute> = R extends keyof LocalApiQuery ? LocalApiQuery[R] : Record<string, never>;
@@ -117,6 +132,8 @@ export interface WaitResponse {
   consumer: string;
   events: ApiEvent[];
   pending: number;
+  /** With `session`: the session ended (SessionEnd, or its lease ran out); its idle waiter stops. */
+  session_gone?: boolean;
 }
 
 /**
@@ -125,6 +142,8 @@ export interface WaitResponse {
  */
 export interface AckRequest {
   consumer?: string;
+  /** The session the events were handed to (`/v1/pending?session=`): acked in the consumers they came from. */
+  session?: string;
   up_to_seq?: number;
   up_to_event_id?: number;
   seqs?: number[];
@@ -234,4 +253,48 @@ export interface SettingsResponse {
 export interface StreamMessages {
   status: RelayStatus;
   event: ApiEvent;
+}
+
+/** How Claude Code sessions share events (settings `sessions.mode`; relay/sessions/). */
+export type SessionMode = 'shared' | 'per-session';
+
+/** What a session is doing, as the hooks and waits report it. */
+export type SessionState = 'working' | 'idle-watching' | 'waiting' | 'gone';
+
+/** The hook that reported: SessionStart, UserPromptSubmit, Stop, SessionEnd, or the idle waiter starting. */
+export type SessionHookEvent = 'start' | 'prompt' | 'stop' | 'end' | 'idle';
+
+/** `POST /v1/sessions`: computed by the hook from its input (`cwd`) and the file system (repository root, remote). */
+export interface SessionReport {
+  session_id: string;
+  event: SessionHookEvent;
+  cwd?: string;
+  /** The git repository root containing `cwd`. */
+  root?: string;
+  /** The repository's `origin` URL. */
+  remote?: string;
+}
+
+export interface SessionView {
+  session_id: string;
+  cwd: string | null;
+  root: string | null;
+  remote: string | null;
+  state: SessionState;
+  started_at: string;
+  last_seen_at: string;
+  last_handover_at: string | null;
+  /** Events handed to this session so far. */
+  handed_over: number;
+  /** The consumers it takes from: its own or the shared one, then the routes its project matches. */
+  consumers: string[];
+}
+
+export interface SessionsResponse {
+  mode: SessionMode;
+  sessions: SessionView[];
+}
+
+export interface SessionReportResponse {
+  session: SessionView;
 }

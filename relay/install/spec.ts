@@ -108,6 +108,11 @@ export interface InstallFlags {
   consumer?: string;
   /** One consumer per Claude Code session (hooks: by the hook's session_id; MCP server: by CLAUDE_CODE_SESSION_ID). */
   perSession?: boolean;
+  /**
+   * `--session-mode`: the relay's settings pick the hooks' consumers; the MCP server, which cannot pass the
+   * session, reads the session's own consumer (`--per-session`) in per-session mode.
+   */
+  sessionMode?: 'shared' | 'per-session';
 }
 
 /** Hooks only: they name the MCP tools in their text, and a plugin's tools are named differently. */
@@ -155,7 +160,8 @@ export function hooksConfig(launcher: Launcher, flags: HookFlags = {}): HooksCon
 }
 
 export function mcpServerEntry(launcher: Launcher, flags: InstallFlags = {}): McpServerEntry {
-  return { type: 'stdio', command: launcher.command, args: [...launcher.args, 'mcp', ...flagArgs(flags)], env: {}, alwaysLoad: true };
+  const perSession = flags.sessionMode === 'per-session' && !flags.perSession ? ['--per-session'] : [];
+  return { type: 'stdio', command: launcher.command, args: [...launcher.args, 'mcp', ...flagArgs(flags), ...perSession], env: {}, alwaysLoad: true };
 }
 
 /**

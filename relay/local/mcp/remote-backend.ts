@@ -4,7 +4,7 @@
 // restart follows it to its new port.
 import { findRelay, relayRequest, retryPause, RelayUnavailableError, type RelayEndpoint, type RequestOptions } from '../../client/local-client.js';
 import type { SubscriptionRow } from '../../protocol/frames.js';
-import { LOCAL_API, localApiPath, subscriptionPath, type AckRequest, type AckResponse, type PendingResponse, type SubscriptionsResponse, type WaitResponse } from '../../protocol/local-api.js';
+import { LOCAL_API, localApiPath, subscriptionPath, type AckRequest, type AckResponse, type PendingResponse, type SessionsResponse, type SubscriptionsResponse, type WaitResponse } from '../../protocol/local-api.js';
 import type { RelayStatus } from '../core.js';
 import type { AckResult, TopicCatalog, ToolBackend } from './backend.js';
 import { toToolError } from './tool-errors.js';
@@ -79,5 +79,6 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
       (await call<SubscriptionsResponse>(localApiPath(LOCAL_API.subscriptions, { include_deleted: includeDeleted || undefined }))).subscriptions,
     listTopics: (category) => call<TopicCatalog>(localApiPath(LOCAL_API.topics, { category })),
     status: () => call<RelayStatus>(LOCAL_API.status),
+    sessions: () => call<SessionsResponse>(LOCAL_API.sessions),
   };
 }

@@ -10,7 +10,8 @@ import type { SessionsResponse, SessionView } from '../../../relay/protocol/loca
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startRelayHarness, type RelayHarness } from '../hooks/harness.js';
-import { runHook, spawnCli, type Run, type Spawned } from '../hooks/run.js';
+import { connectMcp } from '../../helpers/mcp-client.js';
+import { runCli, runHook, spawnCli, type Run, type Spawned } from '../hooks/run.js';
 
 const claudes: ChildProcess[] = [];
 const hooks: Spawned[] = [];
@@ -103,6 +104,28 @@ describe('shared mode (the default)', () => {
     expect(after[wokenId]!.last_handover_at).not.toBeNull();
     expect(after[otherId]).toMatchObject({ handed_over: 0, state: 'idle-watching', last_handover_at: null });
     expect(running(other)).toBe(true);
+  });
+
+  it('push-relay sessions and the list_sessions tool show each session with project, state and last hand-over', async () => {
+    const app = project(dir, 'listed', 'https://example.com/listed.git');
+    await idleSession(h, 'listed-1', app);
+    await watching(h, ['listed-1'], 1);
+    const cli = await runCli(['sessions', '--json', '--home', h.home.path]);
+    expect(cli.code).toBe(0);
+    const listed = (JSON.parse(cli.stdout) as SessionsResponse).sessions.find((s) => s.session_id === 'listed-1');
+    expect(listed).toMatchObject({ root: app, remote: 'https://example.com/listed.git', state: 'idle-watching', handed_over: 0 });
+    const lines = await runCli(['sessions', '--home', h.home.path]);
+    expect(lines.stdout).toMatch(/^mode shared$/m);
+    expect(lines.stdout).toMatch(new RegExp(`^listed-1  idle-watching  ${app} \\(https://example.com/listed.git\\)  last hand-over never`, 'm'));
+    const mcp = await connectMcp(h.api.url, h.api.token, '/mcp');
+    try {
+      const out = await mcp.ok<SessionsResponse & { data_is: string }>('list_sessions', {});
+      expect(out.mode).toBe('shared');
+      expect(out.data_is).toMatch(/untrusted data/);
+      expect(out.sessions.find((s) => s.session_id === 'listed-1')).toMatchObject({ state: 'idle-watching', root: app });
+    } finally {
+      await mcp.close();
+    }
   });
 
   it('SessionEnd marks the session gone and stops its idle waiter without taking anything', async () => {

@@ -45,6 +45,7 @@ const WaitQuery = z.strictObject({
   ack: boolParam.default(false),
   session: z.string().regex(/^[\w.-]{1,92}$/).optional(),
   idle: boolParam.default(false),
+  taker: z.string().regex(/^[\w.-]{1,92}$/).optional(),
 });
 
 const EventsQuery = z.strictObject({
@@ -112,9 +113,12 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
         res.on('close', () => {
           if (!res.writableFinished) abort.abort();
         });
+        const plain = (signal: AbortSignal) => ops.wait({ ...q, timeoutMs: q.timeout_ms, signal });
         const answer = q.session
           ? await sessions.wait({ ...q, session: q.session, timeoutMs: q.timeout_ms, signal: abort.signal })
-          : await ops.wait({ ...q, timeoutMs: q.timeout_ms, signal: abort.signal });
+          : q.taker
+            ? await sessions.takerWait(q.taker, abort.signal, plain)
+            : await plain(abort.signal);
         if (abort.signal.aborted) return; // nobody is left to answer
         sendJson(res, 200, answer);
       },

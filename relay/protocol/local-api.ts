@@ -54,6 +54,12 @@ export interface WaitParams extends Omit<PendingParams, 'start' | 'claim'> {
   timeout_ms?: number;
   /** With `session`: this wait is the session's idle waiter (state idle-watching), not a `wait_for_event` call (waiting). */
   idle?: boolean;
+  /**
+   * Without `session`: the Claude Code session this wait takes for (`wait_for_event` through `push-relay mcp`,
+   * which names its consumer itself). While it is open the session's idle waiter takes nothing: the two are
+   * one taker, so one event never starts two turns of one session.
+   */
+  taker?: string;
 }
 
 /** `POST /v1/ack` and friends take `session` too: the seqs are acked in the consumers they were handed over from. */

@@ -58,6 +58,12 @@ export interface SessionRecord {
   ended: boolean;
   /** Open waits of this session: aborting them ends them (SessionEnd). */
   waits: Set<AbortController>;
+  /** Open `wait_for_event` calls of this session: its idle waiter defers to them (one taker per session). */
+  toolWaits: number;
+  /** Open idle waits of this session. */
+  idleWaits: number;
+  /** Called whenever toolWaits changes. */
+  toolWaitListeners: Set<() => void>;
   /** seq → consumer it was handed over from (acks by seqs go there). */
   handed: Map<number, string>;
 }
@@ -159,16 +165,32 @@ export class SessionRegistry {
     if (callerSignal.aborted || record.ended) controller.abort();
     record.waits.add(controller);
     if (!record.ended) record.state = idle ? 'idle-watching' : 'waiting';
+    if (idle) record.idleWaits++;
+    else this.toolWaitsChanged(record, +1);
+    let ended = false;
     return {
       signal: controller.signal,
       end: (handedOver) => {
+        if (ended) return;
+        ended = true;
         callerSignal.removeEventListener('abort', onCaller);
         record.waits.delete(controller);
+        if (idle) record.idleWaits--;
+        else this.toolWaitsChanged(record, -1);
         record.lastSeenAt = this.now();
-        // What was handed over starts a turn; an idle waiter that timed out polls again at once.
-        if (!record.ended && handedOver) record.state = 'working';
+        if (record.ended) return;
+        // What was handed over starts a turn; otherwise the wait still open says what the session does (an idle
+        // waiter that timed out polls again at once).
+        if (handedOver) record.state = 'working';
+        else if (record.toolWaits > 0) record.state = 'waiting';
+        else if (record.idleWaits > 0) record.state = 'idle-watching';
       },
     };
+  }
+
+  private toolWaitsChanged(record: SessionRecord, by: number): void {
+    record.toolWaits += by;
+    for (const listener of [...record.toolWaitListeners]) listener();
   }
 
   /** Events were handed to the session from `consumer`. */
@@ -232,7 +254,7 @@ export class SessionRegistry {
     if (this.sessions.size >= this.maxSessions) this.evictOne();
     const record: SessionRecord = {
       id, cwd: null, root: null, remote: null, state: 'working', startedAt: now, lastSeenAt: now,
-      lastHandoverAt: null, handedOver: 0, ended: false, waits: new Set(), handed: new Map(),
+      lastHandoverAt: null, handedOver: 0, ended: false, waits: new Set(), toolWaits: 0, idleWaits: 0, toolWaitListeners: new Set(), handed: new Map(),
     };
     this.sessions.set(id, record);
     return { record, created: true };

@@ -15,12 +15,19 @@ export interface RemoteBackendOptions {
   requestTimeoutMs?: number;
   /** How often a wait whose relay went away looks for it again (the relay restarting). */
   retryMs?: number;
+  /**
+   * The Claude Code session this server serves (default: CLAUDE_CODE_SESSION_ID, which Claude Code sets for its
+   * MCP servers): its waits count as the session's wait_for_event, and its idle waiter defers to them.
+   */
+  taker?: string | undefined;
 }
 
 export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
   const { home } = options;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const retryMs = options.retryMs ?? 1_000;
+  const rawTaker = 'taker' in options ? options.taker : process.env.CLAUDE_CODE_SESSION_ID;
+  const taker = rawTaker && /^[\w.-]{1,92}$/.test(rawTaker) ? rawTaker : undefined;
 
   const locate = (): RelayEndpoint => {
     try {
@@ -47,7 +54,7 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
       for (;;) {
         const remaining = Math.max(0, deadline - Date.now());
         try {
-          const path = localApiPath(LOCAL_API.wait, { consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true });
+          const path = localApiPath(LOCAL_API.wait, { consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true, taker });
           // The relay ends its side of the wait when this request goes away (abort = socket closed).
           const r = await relayRequest<WaitResponse>(relay, path, { signal: q.signal, timeoutMs: remaining + requestTimeoutMs });
           return { consumer: r.consumer, events: r.events, pending: r.pending };

@@ -128,6 +128,29 @@ describe('shared mode (the default)', () => {
     }
   });
 
+  it('one taker per session: while its wait_for_event is open, its idle waiter takes nothing; after it, the waiter takes again', async () => {
+    const app = project(dir, 'taker', 'https://example.com/taker.git');
+    const idle = await idleSession(h, 'taker-1', app);
+    await watching(h, ['taker-1'], 1);
+    // wait_for_event through `push-relay mcp` in the same session: /v1/wait naming its consumer, with the session as taker.
+    const tool = fetch(`${h.api.url}/v1/wait?consumer=claude-code&ack=true&timeout_ms=60000&taker=taker-1`, { headers: { authorization: `Bearer ${h.api.token}` } });
+    await waitFor(async () => (await sessions(h))['taker-1']!.state === 'waiting', { what: 'the session waiting in wait_for_event' });
+    // The idle waiter's own wait was ended when the tool wait began: only the tool wait is parked.
+    await waitFor(async () => (await h.api.get<{ inbox: { waiters: number } }>('/v1/status')).inbox.waiters === 1, { what: 'one parked wait' });
+    const first = await h.emit('deal.won', { name: 'To the tool' });
+    const got = (await (await tool).json()) as { events: { event_id: number }[] };
+    expect(got.events.map((e) => e.event_id)).toEqual([first.event_id]);
+    expect(running(idle)).toBe(true);
+    expect((await sessions(h))['taker-1']).toMatchObject({ handed_over: 1 });
+    // The tool wait is over: the idle waiter takes the next one.
+    await waitFor(async () => (await h.api.get<{ inbox: { waiters: number } }>('/v1/status')).inbox.waiters === 1, { what: 'the idle waiter parked again' });
+    const second = await h.emit('deal.won', { name: 'To the waiter' });
+    const woke = await idle.done;
+    expect(woke.code).toBe(2);
+    expect(woke.stderr).toContain(`deal.won #${second.event_id}`);
+    expect(woke.stderr).not.toContain(`#${first.event_id} `);
+  });
+
   it('SessionEnd marks the session gone and stops its idle waiter without taking anything', async () => {
     const app = project(dir, 'ending', 'https://example.com/ending.git');
     const w = await idleSession(h, 'ending-1', app);
@@ -212,9 +235,11 @@ describe('routes', () => {
   });
 
   it('a routed event wakes only the session in its project; an unrouted one follows the mode', async () => {
-    const inA = await idleSession(h, 'route-a', join(a, 'src'));
+    // B parks first: were the event not routed, B (first in line on the shared consumer) would take it.
     const inB = await idleSession(h, 'route-b', b);
-    await watching(h, ['route-a', 'route-b'], 2);
+    await watching(h, ['route-b'], 1);
+    const inA = await idleSession(h, 'route-a', join(a, 'src'));
+    await watching(h, ['route-a', 'route-b'], 3);
     const e = await h.emit('deal.won', { name: 'For A' });
     const ra = await inA.done;
     expect(ra.code).toBe(2);

@@ -149,6 +149,8 @@ export class SessionRegistry {
       record.ended = false;
     }
     if (!record.ended || report.event === 'end') record.state = next[report.event];
+    // SessionStart and Stop run their hooks in parallel: the idle waiter may already watch when their report lands.
+    if ((report.event === 'start' || report.event === 'stop') && !record.ended && record.idleWaits > 0) record.state = 'idle-watching';
     return { record, created };
   }
 

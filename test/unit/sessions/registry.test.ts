@@ -38,12 +38,26 @@ describe('SessionRegistry', () => {
     const open = r.beginWait(rec, true, new AbortController().signal);
     r.report({ session_id: 's1', event: 'end' });
     expect(open.signal.aborted).toBe(true);
+    open.end(false);
     expect(r.get('s1')!.state).toBe('gone');
     // A call after SessionEnd does not bring it back; `claude --resume` (SessionStart) does.
     r.touch('s1');
     expect(r.get('s1')!.state).toBe('gone');
     r.report({ session_id: 's1', event: 'start' });
     expect(r.get('s1')!.state).toBe('working');
+  });
+
+  it('a SessionStart or Stop report landing after its idle waiter began (the hooks run in parallel) leaves it idle-watching', () => {
+    const { r } = registry();
+    const rec = r.touch('parallel');
+    r.beginWait(rec, true, new AbortController().signal);
+    r.report({ session_id: 'parallel', event: 'start', cwd: '/w' });
+    expect(r.get('parallel')!.state).toBe('idle-watching');
+    r.report({ session_id: 'parallel', event: 'stop' });
+    expect(r.get('parallel')!.state).toBe('idle-watching');
+    // A prompt is a turn, whatever waits meanwhile.
+    r.report({ session_id: 'parallel', event: 'prompt' });
+    expect(r.get('parallel')!.state).toBe('working');
   });
 
   it('a session not refreshed within the lease is gone, unless a wait of it is open; gone ones are dropped later', () => {

@@ -9,11 +9,13 @@ export type ContextEvent = 'SessionStart' | 'UserPromptSubmit';
 
 export async function contextHook(options: HookOptions, hookEventName: ContextEvent): Promise<HookResult> {
   const consumer = consumerFor(options, options.input);
-  // The relay learns of the session (and its project) first: its consumers depend on both (relay/sessions/).
   const { session_id: sessionId, cwd } = options.input;
-  await reportSession(options.home, sessionId, hookEventName === 'SessionStart' ? 'start' : 'prompt', cwd, timeLeft(options.deadline) - 200);
   const session = relaySession(options, options.input);
-  const answer = await fetchPending(options.home, { consumer, session, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) });
+  const report = () => reportSession(options.home, sessionId, hookEventName === 'SessionStart' ? 'start' : 'prompt', cwd, timeLeft(options.deadline) - 200);
+  const read = () => fetchPending(options.home, { consumer, session, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) });
+  // At SessionStart the relay learns of the session (and its project) first: its consumers depend on both
+  // (relay/sessions/). On a prompt it knows them already, and the report goes beside the read.
+  const answer = hookEventName === 'SessionStart' ? (await report(), await read()) : (await Promise.all([read(), report()]))[0];
   if (!answer || answer.events.length === 0) return SILENT;
   // The formatter loads only when there is something to say (the common case, nothing pending, skips it).
   const [{ describeEvents }] = await Promise.all([

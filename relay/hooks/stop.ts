@@ -55,9 +55,13 @@ export async function stopHook(options: HookOptions): Promise<HookResult> {
   }
   const consumer = consumerFor(options, input);
   const session = relaySession(options, input);
-  // The relay may have started after this session's SessionStart: the report tells it the project its routes need.
-  if (session) await reportSession(home, session, 'stop', input.cwd, timeLeft(options.deadline) - 200);
-  const answer = await fetchPending(home, { consumer, session, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) });
+  // The report refreshes the session and tells a relay started after its SessionStart the project its routes
+  // need. Sent beside the read, not before it: the Stop hook runs on every turn and must answer within its
+  // budget on a loaded machine (a session the relay did not know yet takes from its base consumer this once).
+  const [answer] = await Promise.all([
+    fetchPending(home, { consumer, session, limit: MAX_LISTED_EVENTS, ack: false, claim: true, timeoutMs: timeLeft(options.deadline) }),
+    session ? reportSession(home, session, 'stop', input.cwd, timeLeft(options.deadline)) : undefined,
+  ]);
   if (!answer || answer.events.length === 0) {
     if (input.stop_hook_active) clearChain(file);
     return SILENT;

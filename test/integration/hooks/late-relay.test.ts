@@ -55,10 +55,10 @@ describe('hooks and a late relay', () => {
     delayMs = 3000;
     const run = await runHook('stop', home.path, { session_id: 'late', hook_event_name: 'Stop', stop_hook_active: false });
     expect(run).toMatchObject({ code: 0, stdout: '' });
-    await waitFor(() => seen.some((r) => r.url.startsWith('/v1/pending')), { what: 'the pending request' });
-    // The session report (POST /v1/sessions), then the pending read; no ack.
-    expect(seen.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual(['POST /v1/sessions', 'GET /v1/pending']);
-    const pending = new URL(seen[1]!.url, 'http://x').searchParams;
+    // The session report (POST /v1/sessions) beside the pending read; no ack.
+    await waitFor(() => seen.length >= 2, { what: 'the session report' });
+    expect(seen.map((r) => `${r.method} ${r.url.split('?')[0]}`).sort()).toEqual(['GET /v1/pending', 'POST /v1/sessions']);
+    const pending = new URL(seen.find((r) => r.url.startsWith('/v1/pending'))!.url, 'http://x').searchParams;
     expect(pending.get('ack')).toBe('false');
     // …but claims them for the session: another session's hook on the same consumer skips them until the ack.
     expect(pending.get('claim')).toBe('true');

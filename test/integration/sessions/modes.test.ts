@@ -256,6 +256,10 @@ describe('routes', () => {
   });
 
   it('the Stop hook of a session in A hands over routed events, and its ack lands in the route consumer', async () => {
+    // Both sessions started (SessionStart told the relay their projects), then an urgent ticket for A's remote.
+    for (const [id, cwd] of [['route-a2', a], ['route-b2', b]] as const) {
+      expect(await runHook('session-start', h.home.path, { session_id: id, hook_event_name: 'SessionStart', source: 'startup', cwd })).toMatchObject({ code: 0, stdout: '' });
+    }
     const p1 = await h.emit('ticket.escalated', { priority: 'p1' });
     const stopB = await runHook('stop', h.home.path, { session_id: 'route-b2', hook_event_name: 'Stop', stop_hook_active: false, cwd: b });
     expect(stopB).toMatchObject({ code: 0, stdout: '' });

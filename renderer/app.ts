@@ -6,6 +6,7 @@ import { Banners, hostOf } from './banners.js';
 import { $ } from './dom.js';
 import { InboxModel, UI_CONSUMER } from './inbox-model.js';
 import { InboxView } from './inbox-view.js';
+import { SessionsPanel } from './sessions-panel.js';
 import { LiveStream, type LinkInfo } from './live.js';
 import { forgetToken, parseHash, rememberToken, routeHash, takeToken, tokenFromInput, type Route } from './location.js';
 import { SettingsView } from './settings-view.js';
@@ -64,6 +65,8 @@ function start(token: string): void {
     },
   });
   const subscriptions = new SubscriptionsView({ client, toast });
+  const sessionsPanel = new SessionsPanel(client);
+  if (!document.hidden) sessionsPanel.start();
   const settings = new SettingsView({ client, toast, status: () => status });
   const upstreams = new UpstreamsView({ client, toast });
 

@@ -18,11 +18,12 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   topics: { summary: "list the push server's topic catalog", load: () => import('./topics.js') },
   mcp: { summary: 'stdio MCP server for agents, backed by the running relay: [--consumer NAME | --per-session] [--channel]', load: () => import('./mcp.js') },
   hook: {
-    summary: 'Claude Code hook entry points: hook stop|session-start|prompt-submit|idle-wake (hook JSON on stdin)',
+    summary: 'Claude Code hook entry points: hook stop|session-start|prompt-submit|session-end|idle-wake (hook JSON on stdin)',
     load: () => import('./hook.js'),
   },
+  sessions: { summary: 'list the Claude Code sessions the relay knows: project, state, last hand-over (--all, --json)', load: () => import('./sessions.js') },
   watch: { summary: 'print one line per new event (for Claude Code\'s Monitor tool and scripts)', load: () => import('./watch.js') },
-  install: { summary: 'install claude-code [--scope user|project] [--dry-run]: add the MCP server and hooks', load: () => import('./install.js') },
+  install: { summary: 'install claude-code [--scope user|project] [--session-mode shared|per-session] [--dry-run]: add the MCP server and hooks', load: () => import('./install.js') },
   uninstall: { summary: 'uninstall claude-code [--scope user|project]: remove what install added', load: () => import('./uninstall.js') },
   upstream: {
     summary: 'standard MCP servers as event sources: upstream add|list|remove|enable|disable|import claude-code',

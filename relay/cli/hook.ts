@@ -1,4 +1,4 @@
-// `push-relay hook stop|session-start|prompt-submit|idle-wake [--consumer NAME] [--per-session] [--home DIR] [--plugin]`:
+// `push-relay hook stop|session-start|prompt-submit|session-end|idle-wake [--consumer NAME] [--per-session] [--home DIR] [--plugin]`:
 // Claude Code hook entry points. They run on every turn, so this file and everything it imports stay light
 // (node:fs, node:http, node:path, node:os; no zod, no MCP SDK, no conf), and they fail open: no relay, a hung
 // relay or a bad flag never blocks the agent. Stop, session-start and prompt-submit answer within 1 s of
@@ -16,10 +16,10 @@ const HARD_DEADLINE_MS = 950;
 /** Their relay call must be done by then, leaving time to print and exit. */
 const ANSWER_BY_MS = 880;
 
-const HOOKS = ['stop', 'session-start', 'prompt-submit', 'idle-wake'] as const;
+const HOOKS = ['stop', 'session-start', 'prompt-submit', 'session-end', 'idle-wake'] as const;
 type HookName = (typeof HOOKS)[number];
 
-const USAGE = 'push-relay hook stop|session-start|prompt-submit|idle-wake [--consumer NAME] [--per-session] [--home DIR] [--plugin]';
+const USAGE = 'push-relay hook stop|session-start|prompt-submit|session-end|idle-wake [--consumer NAME] [--per-session] [--home DIR] [--plugin]';
 
 interface HookArgs {
   name: HookName;
@@ -107,6 +107,9 @@ export async function run(argv: string[]): Promise<void> {
       break;
     case 'prompt-submit':
       result = await (await import('../hooks/context.js')).contextHook(options, 'UserPromptSubmit');
+      break;
+    case 'session-end':
+      result = await (await import('../hooks/session-end.js')).sessionEndHook(options);
       break;
     case 'idle-wake':
       result = await (await import('../hooks/idle-wake.js')).idleWakeHook(options);

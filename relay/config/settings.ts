@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../inbox/types.js';
 import { NotificationSettingsSchema } from '../notify/settings.js';
+import { SessionSettingsSchema } from '../sessions/settings.js';
 import { RelayError } from '../util/errors.js';
 import { UpstreamsSchema } from './upstreams.js';
 import { refuseSymlink, settingsFile, SettingsFileError, type SettingsBackend } from './settings-file.js';
@@ -46,6 +47,8 @@ export const SettingsSchema = z.object({
   secretStorage: SecretStorageFlagSchema.optional(),
   /** Standard MCP servers as event sources: schema in relay/config/upstreams.ts. */
   upstreams: UpstreamsSchema.optional(),
+  /** How Claude Code sessions share events: mode and routes (relay/sessions/settings.ts). */
+  sessions: SessionSettingsSchema.optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 /** A change: a value sets a key, `null` removes it, a missing key stays as it is. */

@@ -5,6 +5,9 @@ import { homePaths, type HomePaths } from '../config/home.js';
 import { acquireInstanceLock, ensureLocalToken, removeRelayJson, writeRelayJson, type InstanceLock } from '../config/instance.js';
 import { DEFAULT_LOCAL_PORT, openSettings, retentionFrom, type Settings, type SettingsBackend, type SettingsStore } from '../config/settings.js';
 import { FileInbox } from '../inbox/file-inbox.js';
+import { SessionRegistry } from '../sessions/registry.js';
+import { startRouter } from '../sessions/router.js';
+import { DEFAULT_SESSION_SETTINGS } from '../sessions/settings.js';
 import type { Inbox } from '../inbox/types.js';
 import type { RelayCore, RelayStatus } from '../local/core.js';
 import type { McpHttpOptions } from '../local/mcp/http-host.js';
@@ -103,6 +106,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 
     const inbox: Inbox = await FileInbox.open({ dir: paths.inbox, retention: retentionFrom(settings) });
     cleanup.push(() => inbox.close());
+    // Claude Code sessions: mode and routes from settings (relay/sessions/); routes attach before the stream starts.
+    const sessions = new SessionRegistry(settings.sessions ?? DEFAULT_SESSION_SETTINGS);
+    cleanup.push(await startRouter(inbox, sessions, (err) => log.warn(`routing an event to its session failed: ${(err as Error).message}`)));
 
     // Popups for events the inbox newly stored (onAppend never fires for duplicates or replays). Attached
     // before the stream starts; the availability check runs in the background and never delays the start.
@@ -128,6 +134,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     let localUrl = '';
     const core: RelayCore = {
       inbox,
+      sessions,
       control: upstream.control,
       status: () => ({
         version: VERSION,

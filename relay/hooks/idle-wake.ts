@@ -2,11 +2,15 @@
 // runs it in the background; when it exits 2, its stderr wakes the idle interactive session as a new turn.
 // It long-polls the relay's `/v1/wait` (acking what it returns) for the next event of its consumer.
 //
+// The watch stays armed: the Stop that ends a wake turn starts the next waiter, which wakes the session again
+// only for events that arrive later (what a wake lists is acked, so the same events never wake it twice), at
+// most MAX_WAKES_PER_MINUTE times a minute (wake-rate.ts), until SessionEnd (the relay then answers the wait
+// with `session_gone`) or the Claude Code process is gone. The waiter passes the session id, so the relay
+// counts it as the session's taker (idle-watching) and picks its consumers (relay/sessions/).
+//
 // It exits 0 at once, waking nobody:
 // - in print mode (`CLAUDE_CODE_SESSION_ATTENDED=0`, or no such variable and an `sdk-*` CLAUDE_CODE_ENTRYPOINT:
 //   `claude -p` waits for background hooks and would hang);
-// - on a stop that follows a wake or a block (`stop_hook_active`) when nothing new is pending — the turn it
-//   woke is over, and chaining wakes without a user in between is how loops start;
 // - when another idle-wake already waits for the same session (one waiter per session, lock file);
 // - when its Claude Code process (`CLAUDE_PID`, checked every 2 s; or its parent) is gone — a SIGKILLed
 //   claude leaves its hooks orphaned.
@@ -16,15 +20,18 @@ import { join } from 'node:path';
 import { findRelay, relayRequest, retryPause } from '../client/local-client.js';
 import { LOCAL_API, localApiPath, type WaitResponse } from '../protocol/local-api.js';
 import { describeEvents } from './format.js';
-import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, type HookOptions, type HookResult } from './input.js';
+import { consumerFor, MAX_LISTED_EVENTS, relaySession, sessionKey, SILENT, type HookOptions, type HookResult } from './input.js';
 import { acquireLock, isAlive } from './lock.js';
-import { fetchPending } from './relay.js';
+import { reportSession } from './relay.js';
+import { recentWakes, recordWake, wakeDelay, wakeLogFile } from './wake-rate.js';
 
 export interface IdleWakeOptions extends Omit<HookOptions, 'deadline'> {
   /** How often to check that Claude Code is alive and to look for a relay that is not running (ms). */
   checkIntervalMs?: number;
   /** One long-poll's length; the hook polls again after each (ms). */
   pollMs?: number;
+  /** The wall clock of the wake bound (tests). */
+  now?: () => number;
 }
 
 function parsePid(raw: string | undefined): number | undefined {
@@ -47,6 +54,9 @@ export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult
   const checkMs = options.checkIntervalMs ?? 2000;
   const pollMs = options.pollMs ?? 55_000;
   const consumer = consumerFor(options, input);
+  const session = relaySession(options, input);
+  const now = options.now ?? Date.now;
+  const wakeLog = wakeLogFile(home, sessionKey(input));
 
   const lock = acquireLock(idleWakeLockFile(home, sessionKey(input)), { pid: process.pid, claude_pid: claudePid });
   if (!lock) return SILENT;
@@ -61,11 +71,14 @@ export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
   try {
-    if (input.stop_hook_active) {
-      const now = await fetchPending(home, { consumer, limit: 1, ack: false, via: 'idle_wake', timeoutMs: 2000 });
-      if (!now || now.events.length === 0) return SILENT;
-    }
+    await reportSession(home, input.session_id, 'idle', input.cwd, 2000);
     while (!gone.signal.aborted) {
+      const hold = wakeDelay(recentWakes(wakeLog, now()), now());
+      if (hold > 0) {
+        // Past the bound: the events wait (pending, not taken) and the wake after the pause lists them together.
+        await retryPause(hold, gone.signal);
+        continue;
+      }
       let relay;
       try {
         relay = findRelay(home);
@@ -74,9 +87,11 @@ export async function idleWakeHook(options: IdleWakeOptions): Promise<HookResult
         continue;
       }
       try {
-        const path = localApiPath(LOCAL_API.wait, { consumer, ack: true, limit: MAX_LISTED_EVENTS, timeout_ms: pollMs, via: 'idle_wake' });
+        const path = localApiPath(LOCAL_API.wait, { consumer, ack: true, limit: MAX_LISTED_EVENTS, timeout_ms: pollMs, via: 'idle_wake', ...(session ? { session, idle: true } : {}) });
         const answer = await relayRequest<WaitResponse>(relay, path, { signal: gone.signal, timeoutMs: pollMs + 15_000 });
+        if (answer.session_gone && !(answer.events?.length > 0)) return SILENT;
         if (answer.events?.length > 0) {
+          recordWake(wakeLog, now());
           const n = answer.events.length;
           const stderr = describeEvents({
             intro:

@@ -3,6 +3,7 @@
 // their path costs start-up time (which is also why the few shared types live here and not in a file of their own).
 import { writeSync } from 'node:fs';
 import { sessionConsumer } from '../local/mcp/consumers.js';
+import { SESSION_ID } from '../protocol/local-api.js';
 
 /** The consumer the hooks and the stdio bridge share by default; equal to relay/inbox's DEFAULT_CONSUMER (a unit test checks). */
 export const DEFAULT_CONSUMER = 'claude-code';
@@ -38,6 +39,17 @@ const CONSUMER_CHARS = /[^\w.:@-]/g;
 export function consumerFor(options: ConsumerOptions, input: HookInput): string {
   if (options.perSession && input.session_id) return sessionConsumer(input.session_id);
   return (options.consumer || DEFAULT_CONSUMER).replace(CONSUMER_CHARS, '_').slice(0, 100);
+}
+
+
+/**
+ * The session id the hook passes to the relay, which then picks the consumers from the session mode and routes
+ * in settings (relay/sessions/). Not with `--consumer` or `--per-session` on the command line: those name the
+ * consumer themselves, as before.
+ */
+export function relaySession(options: ConsumerOptions, input: HookInput): string | undefined {
+  if (options.consumer || options.perSession) return undefined;
+  return input.session_id && SESSION_ID.test(input.session_id) ? input.session_id : undefined;
 }
 
 /** A file-name-safe key for per-session state (locks, stop chains). */

@@ -5,7 +5,7 @@
 // running, a hook answers without paying for them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_API, localApiPath, type AckRequest, type HandOverPath, type PendingResponse } from '../protocol/local-api.js';
+import { LOCAL_API, localApiPath, type AckRequest, type HandOverPath, type PendingResponse, type SessionHookEvent, type SessionReport } from '../protocol/local-api.js';
 import type { RelayEndpoint } from '../client/endpoint.js';
 import type { HookEvent } from './format.js';
 
@@ -16,6 +16,8 @@ export interface PendingAnswer {
   pending: number;
   /** The relay that handed them over: the ack goes to it (found once, trust-checked once). */
   relay: RelayEndpoint;
+  /** The session they were handed to: the relay acks them in the consumers they came from. */
+  session?: string | undefined;
 }
 
 export interface PendingRequest {
@@ -26,6 +28,8 @@ export interface PendingRequest {
   claim?: boolean;
   /** The hook's hand-over path, for the delivery receipt. */
   via: HandOverPath;
+  /** The Claude Code session asking: the relay picks its consumers (mode, routes) and records the hand-over. */
+  session?: string | undefined;
   timeoutMs: number;
 }
 
@@ -39,12 +43,12 @@ export async function fetchPending(home: string, req: PendingRequest): Promise<P
   try {
     const [{ findRelay }, { rawGet }] = await Promise.all([import('../client/endpoint.js'), import('../client/raw-get.js')]);
     const relay = findRelay(home);
-    const path = localApiPath(LOCAL_API.pending, { consumer: req.consumer, limit: req.limit, ack: req.ack, claim: req.claim, via: req.via });
+    const path = localApiPath(LOCAL_API.pending, { consumer: req.consumer, limit: req.limit, ack: req.ack, claim: req.claim, via: req.via, session: req.session });
     const res = await rawGet(relay.url, path, { authorization: `Bearer ${relay.token}` }, req.timeoutMs);
     if (res.status !== 200) return undefined;
     const answer = JSON.parse(res.body) as Partial<PendingResponse> | null;
     if (!answer || !Array.isArray(answer.events)) return undefined;
-    return { consumer: String(answer.consumer ?? req.consumer), events: answer.events, pending: Number(answer.pending) || 0, relay };
+    return { consumer: String(answer.consumer ?? req.consumer), events: answer.events, pending: Number(answer.pending) || 0, relay, session: req.session };
   } catch {
     return undefined;
   }
@@ -61,8 +65,30 @@ export async function ackListed(answer: PendingAnswer, timeoutMs: number): Promi
   if (seqs.length === 0 || timeoutMs <= 0) return false;
   try {
     const { rawRequest } = await import('../client/raw-get.js');
-    const body: AckRequest = { consumer, seqs };
+    const body: AckRequest = { consumer, seqs, ...(answer.session ? { session: answer.session } : {}) };
     const res = await rawRequest(relay.url, LOCAL_API.ack, { authorization: `Bearer ${relay.token}` }, timeoutMs, JSON.stringify(body));
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `POST /v1/sessions`: tells the relay this session exists, what it is doing and its project (cwd, repository
+ * root and remote, computed here from the file system). Fails open and silent like every hook call.
+ */
+export async function reportSession(home: string, sessionId: string | undefined, event: SessionHookEvent, cwd: string | undefined, timeoutMs: number): Promise<boolean> {
+  if (!sessionId || timeoutMs <= 0) return false;
+  if (!existsSync(join(home, 'relay.json'))) return false;
+  try {
+    const [{ findRelay }, { rawRequest }, { projectOf }] = await Promise.all([
+      import('../client/endpoint.js'),
+      import('../client/raw-get.js'),
+      import('./project.js'),
+    ]);
+    const relay = findRelay(home);
+    const body: SessionReport = { session_id: sessionId, event, ...projectOf(cwd) };
+    const res = await rawRequest(relay.url, LOCAL_API.sessions, { authorization: `Bearer ${relay.token}` }, timeoutMs, JSON.stringify(body));
     return res.status === 200;
   } catch {
     return false;

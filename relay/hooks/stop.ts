@@ -9,8 +9,8 @@
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTextNoFollow, writeFileNoFollow } from '../util/safe-fs.js';
-import { consumerFor, MAX_LISTED_EVENTS, sessionKey, SILENT, timeLeft, type HookOptions, type HookResult } from './input.js';
-import { ackListed, fetchPending } from './relay.js';
+import { consumerFor, MAX_LISTED_EVENTS, relaySession, sessionKey, SILENT, timeLeft, type HookOptions, type HookResult } from './input.js';
+import { ackListed, fetchPending, reportSession } from './relay.js';
 
 
 export const MAX_CHAINED_BLOCKS = 3;
@@ -54,7 +54,14 @@ export async function stopHook(options: HookOptions): Promise<HookResult> {
     return SILENT;
   }
   const consumer = consumerFor(options, input);
-  const answer = await fetchPending(home, { consumer, limit: MAX_LISTED_EVENTS, ack: false, claim: true, via: 'stop_hook', timeoutMs: timeLeft(options.deadline) });
+  const session = relaySession(options, input);
+  // The report refreshes the session and tells a relay started after its SessionStart the project its routes
+  // need. Sent beside the read, not before it: the Stop hook runs on every turn and must answer within its
+  // budget on a loaded machine (a session the relay did not know yet takes from its base consumer this once).
+  const [answer] = await Promise.all([
+    fetchPending(home, { consumer, session, limit: MAX_LISTED_EVENTS, ack: false, claim: true, via: 'stop_hook', timeoutMs: timeLeft(options.deadline) }),
+    session ? reportSession(home, session, 'stop', input.cwd, timeLeft(options.deadline)) : undefined,
+  ]);
   if (!answer || answer.events.length === 0) {
     if (input.stop_hook_active) clearChain(file);
     return SILENT;

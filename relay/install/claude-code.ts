@@ -167,7 +167,7 @@ export function planInstall(options: PlanOptions): Plan {
   const hooks = hooksConfig(options.launcher, options.flags);
   const server = mcpServerEntry(options.launcher, options.flags);
   // Both files are planned before anything is written, so a conflict in the second changes nothing.
-  change(targets.settings, 'hooks Stop, SessionStart, UserPromptSubmit (push-relay hook …)', (s) => withHooks(s, hooks), plan);
+  change(targets.settings, 'hooks Stop, SessionStart, UserPromptSubmit, SessionEnd (push-relay hook …)', (s) => withHooks(s, hooks), plan);
   change(targets.mcp, `MCP server "${MCP_SERVER_NAME}" (push-relay mcp, alwaysLoad)`, (d) => withMcpServer(d, server), plan);
   return plan;
 }

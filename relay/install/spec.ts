@@ -22,8 +22,8 @@ export function mcpToolName(tool: string, mode: InstallMode = 'settings'): strin
 /** Hooks and MCP entries are ours when their command line runs push-relay (how uninstall finds them). */
 const OWN_MARKER = 'push-relay';
 
-export type HookEventName = 'Stop' | 'SessionStart' | 'UserPromptSubmit';
-export type HookCommand = 'stop' | 'session-start' | 'prompt-submit' | 'idle-wake';
+export type HookEventName = 'Stop' | 'SessionStart' | 'UserPromptSubmit' | 'SessionEnd';
+export type HookCommand = 'stop' | 'session-start' | 'prompt-submit' | 'session-end' | 'idle-wake';
 
 export interface HookSpec {
   event: HookEventName;
@@ -56,6 +56,8 @@ export const HOOKS: readonly HookSpec[] = [
   { event: 'UserPromptSubmit', command: 'prompt-submit', timeout: 10 },
   { event: 'Stop', command: 'stop', timeout: 10 },
   { event: 'Stop', ...IDLE_WAKE },
+  // The relay marks the session gone: its idle waiter stops and `push-relay sessions` says so.
+  { event: 'SessionEnd', command: 'session-end', timeout: 10 },
 ];
 
 /** The hook entry as Claude Code's settings and a plugin's hooks.json spell it. */
@@ -106,6 +108,11 @@ export interface InstallFlags {
   consumer?: string;
   /** One consumer per Claude Code session (hooks: by the hook's session_id; MCP server: by CLAUDE_CODE_SESSION_ID). */
   perSession?: boolean;
+  /**
+   * `--session-mode`: the relay's settings pick the hooks' consumers; the MCP server, which cannot pass the
+   * session, reads the session's own consumer (`--per-session`) in per-session mode.
+   */
+  sessionMode?: 'shared' | 'per-session';
 }
 
 /** Hooks only: they name the MCP tools in their text, and a plugin's tools are named differently. */
@@ -153,7 +160,8 @@ export function hooksConfig(launcher: Launcher, flags: HookFlags = {}): HooksCon
 }
 
 export function mcpServerEntry(launcher: Launcher, flags: InstallFlags = {}): McpServerEntry {
-  return { type: 'stdio', command: launcher.command, args: [...launcher.args, 'mcp', ...flagArgs(flags)], env: {}, alwaysLoad: true };
+  const perSession = flags.sessionMode === 'per-session' && !flags.perSession ? ['--per-session'] : [];
+  return { type: 'stdio', command: launcher.command, args: [...launcher.args, 'mcp', ...flagArgs(flags), ...perSession], env: {}, alwaysLoad: true };
 }
 
 /**
@@ -166,7 +174,7 @@ export function isOwnHook(entry: unknown): boolean {
   return (
     typeof command === 'string' &&
     command.includes(OWN_MARKER) &&
-    /(?:\bhook|push-relay-hook\.cjs'?) (stop|session-start|prompt-submit|idle-wake)\b/.test(command)
+    /(?:\bhook|push-relay-hook\.cjs'?) (stop|session-start|prompt-submit|session-end|idle-wake)\b/.test(command)
   );
 }
 

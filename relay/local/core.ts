@@ -5,6 +5,7 @@ import type { Category, ListTopicsOutputSchema, SubscribeInput } from '../protoc
 import type { PushStreamStatus } from '../upstream/push-stream.js';
 import type { SubscriptionRow } from '../protocol/frames.js';
 import type { RelayStatus as WireRelayStatus } from '../protocol/local-api.js';
+import type { SessionRegistry } from '../sessions/registry.js';
 import type { z } from 'zod';
 
 /**
@@ -29,6 +30,8 @@ export interface ControlPlane {
 export interface RelayCore {
   readonly inbox: Inbox;
   readonly control: ControlPlane;
+  /** The live Claude Code sessions (relay/sessions/); a host without one gets a shared-mode registry. */
+  readonly sessions?: SessionRegistry;
   status(): RelayStatus;
   /** Calls `listener` whenever the status changes (upstream state, lag, …). Returns an unsubscribe. */
   onStatus(listener: (status: RelayStatus) => void): () => void;

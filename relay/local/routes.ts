@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { DEFAULT_CONSUMER } from '../inbox/types.js';
-import { HAND_OVER_PATHS, LOCAL_API, type EventsResponse, type ReceiptsResponse, type SubscriptionsResponse } from '../protocol/local-api.js';
+import { HAND_OVER_PATHS, LOCAL_API, SESSION_ID, SESSION_ID_RULE, type EventsResponse, type ReceiptsResponse, type SubscriptionsResponse } from '../protocol/local-api.js';
 import { CategorySchema, SubscribeInputSchema } from '../protocol/tools.js';
 import { HttpError, readJson, sendJson, type Handler } from '../util/http.js';
 import { toApiEvent } from './api-events.js';
@@ -11,6 +11,8 @@ import { consumerOps } from './consumer-ops.js';
 import type { RelayCore } from './core.js';
 import { openEventStream } from './event-stream.js';
 import { unsubscribeKnown } from './unknown-subscription.js';
+import { sessionRoutes, sessionsOf } from '../sessions/routes.js';
+import { sessionOps } from '../sessions/session-ops.js';
 
 export const ConsumerNameSchema = z
   .string()
@@ -19,7 +21,7 @@ export const ConsumerNameSchema = z
 const TopicSchema = z.string().min(1).max(200);
 /** The hand-over path and the taker's session, for the delivery receipt (relay/protocol/local-api.ts). */
 const ViaSchema = z.enum(HAND_OVER_PATHS);
-const SessionSchema = z.string().min(1).max(200);
+const SessionSchema = z.string().regex(SESSION_ID, SESSION_ID_RULE);
 const intParam = (min: number, max: number) =>
   z
     .string()
@@ -47,6 +49,8 @@ const WaitQuery = z.strictObject({
   ack: boolParam.default(false),
   via: ViaSchema.default('http'),
   session: SessionSchema.optional(),
+  idle: boolParam.default(false),
+  taker: SessionSchema.optional(),
 });
 
 const EventsQuery = z.strictObject({
@@ -65,6 +69,7 @@ const AckBody = z
     up_to_seq: z.number().int().nonnegative().optional(),
     up_to_event_id: z.number().int().nonnegative().optional(),
     seqs: z.array(z.number().int().positive()).min(1).max(1000).optional(),
+    session: z.string().regex(/^[\w.-]{1,92}$/).optional(),
   })
   .refine((b) => [b.up_to_seq, b.up_to_event_id, b.seqs].filter((v) => v !== undefined).length === 1, {
     message: 'give exactly one of up_to_seq, up_to_event_id or seqs',
@@ -94,13 +99,16 @@ function badRequest(error: z.ZodError): HttpError {
 
 export function v1Routes(core: RelayCore): Record<string, Partial<Record<string, Handler>>> {
   const ops = consumerOps(core.inbox);
+  // With `session`, the relay picks the session's consumers (relay/sessions/).
+  const sessions = sessionOps(core.inbox, sessionsOf(core), ops);
   return {
+    ...sessionRoutes(core),
     [LOCAL_API.status]: { GET: (_req, res) => sendJson(res, 200, core.status()) },
 
     [LOCAL_API.pending]: {
       GET: async (_req, res, url) => {
         const q = query(PendingQuery, url);
-        sendJson(res, 200, await ops.pending(q));
+        sendJson(res, 200, q.session ? await sessions.pending({ ...q, session: q.session }) : await ops.pending(q));
       },
     },
 
@@ -114,7 +122,12 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
         res.on('close', () => {
           if (!res.writableFinished) abort.abort();
         });
-        const answer = await ops.wait({ ...q, timeoutMs: q.timeout_ms, signal: abort.signal });
+        const plain = (signal: AbortSignal) => ops.wait({ ...q, timeoutMs: q.timeout_ms, signal });
+        const answer = q.session
+          ? await sessions.wait({ ...q, session: q.session, timeoutMs: q.timeout_ms, signal: abort.signal })
+          : q.taker
+            ? await sessions.takerWait(q.taker, abort.signal, plain)
+            : await plain(abort.signal);
         if (abort.signal.aborted) return; // nobody is left to answer
         sendJson(res, 200, answer);
       },
@@ -123,6 +136,7 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
     [LOCAL_API.ack]: {
       POST: async (req, res) => {
         const b = await body(AckBody, req);
+        if (b.session && b.seqs) return sendJson(res, 200, await sessions.ack(b.session, b.seqs));
         const state = await ops.ack(
           b.seqs !== undefined
             ? { consumer: b.consumer, seqs: b.seqs }

@@ -23,6 +23,8 @@ export const LOCAL_API = {
   settings: '/v1/settings',
   notifications: '/v1/notifications',
   upstreams: '/v1/upstreams',
+  /** GET: the live Claude Code sessions; POST: a hook reports its session (relay/sessions/). */
+  sessions: '/v1/sessions',
 } as const;
 
 export type LocalRoute = (typeof LOCAL_API)[keyof typeof LOCAL_API];
@@ -54,9 +56,20 @@ export function isHandOverPath(value: unknown): value is HandOverPath {
 export interface HandOverParams {
   /** The hand-over path, for the receipt (default `http` on /v1/pending and /v1/wait; none on /v1/events). */
   via?: HandOverPath;
-  /** The taker's session (e.g. a Claude Code session_id), for the receipt. */
+  /**
+   * A Claude Code session id (the hook input's session_id). On /v1/pending, /v1/wait and /v1/ack the relay
+   * picks the consumer and claim scope for it from the session mode and routes in settings (relay/sessions/),
+   * and `consumer` is then ignored; on every hand-over it is recorded in the receipt.
+   */
   session?: string;
 }
+
+/**
+ * A Claude Code session id as the relay takes it (hook input `session_id`, CLAUDE_CODE_SESSION_ID): Claude Code's
+ * are UUIDs; at most 92 characters, so a per-session consumer name (relay/local/mcp/consumers.ts) stays within its limit.
+ */
+export const SESSION_ID = /^[\w.-]{1,92}$/;
+export const SESSION_ID_RULE = "session ids use letters, digits and _ . - (at most 92), as Claude Code's do";
 
 /** Where a consumer seen for the first time starts (DESIGN.md "Consumers"): the head (default) or the earliest retained event. */
 export type ConsumerStart = 'head' | 'earliest';
@@ -77,6 +90,14 @@ export interface PendingParams extends HandOverParams {
 
 export interface WaitParams extends Omit<PendingParams, 'start' | 'claim'> {
   timeout_ms?: number;
+  /** With `session`: this wait is the session's idle waiter (state idle-watching), not a `wait_for_event` call (waiting). */
+  idle?: boolean;
+  /**
+   * Without `session`: the Claude Code session this wait takes for (`wait_for_event` through `push-relay mcp`,
+   * which names its consumer itself). While it is open the session's idle waiter takes nothing: the two are
+   * one taker, so one event never starts two turns of one session.
+   */
+  taker?: string;
 }
 
 export interface EventsParams extends HandOverParams {
@@ -95,6 +116,7 @@ export interface LocalApiQuery {
   '/v1/events': EventsParams;
   '/v1/subscriptions': { include_deleted?: boolean };
   '/v1/topics': { category?: string };
+  '/v1/sessions': { include_gone?: boolean };
 }
 
 type QueryOf<R extends LocalRoute> = R extends keyof LocalApiQuery ? LocalApiQuery[R] : Record<string, never>;
@@ -178,6 +200,8 @@ export interface WaitResponse {
   consumer: string;
   events: ApiEvent[];
   pending: number;
+  /** With `session`: the session ended (SessionEnd, or its lease ran out); its idle waiter stops. */
+  session_gone?: boolean;
 }
 
 /**
@@ -186,6 +210,8 @@ export interface WaitResponse {
  */
 export interface AckRequest {
   consumer?: string;
+  /** The session the events were handed to (`/v1/pending?session=`): acked in the consumers they came from. */
+  session?: string;
   up_to_seq?: number;
   up_to_event_id?: number;
   seqs?: number[];
@@ -363,4 +389,48 @@ export interface SettingsResponse {
 export interface StreamMessages {
   status: RelayStatus;
   event: ApiEvent;
+}
+
+/** How Claude Code sessions share events (settings `sessions.mode`; relay/sessions/). */
+export type SessionMode = 'shared' | 'per-session';
+
+/** What a session is doing, as the hooks and waits report it. */
+export type SessionState = 'working' | 'idle-watching' | 'waiting' | 'gone';
+
+/** The hook that reported: SessionStart, UserPromptSubmit, Stop, SessionEnd, or the idle waiter starting. */
+export type SessionHookEvent = 'start' | 'prompt' | 'stop' | 'end' | 'idle';
+
+/** `POST /v1/sessions`: computed by the hook from its input (`cwd`) and the file system (repository root, remote). */
+export interface SessionReport {
+  session_id: string;
+  event: SessionHookEvent;
+  cwd?: string;
+  /** The git repository root containing `cwd`. */
+  root?: string;
+  /** The repository's `origin` URL. */
+  remote?: string;
+}
+
+export interface SessionView {
+  session_id: string;
+  cwd: string | null;
+  root: string | null;
+  remote: string | null;
+  state: SessionState;
+  started_at: string;
+  last_seen_at: string;
+  last_handover_at: string | null;
+  /** Events handed to this session so far. */
+  handed_over: number;
+  /** The consumers it takes from: its own or the shared one, then the routes its project matches. */
+  consumers: string[];
+}
+
+export interface SessionsResponse {
+  mode: SessionMode;
+  sessions: SessionView[];
+}
+
+export interface SessionReportResponse {
+  session: SessionView;
 }

@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { SubscriptionRow } from '../../protocol/frames.js';
 import type { Category, ListTopicsOutputSchema, SubscribeInput } from '../../protocol/tools.js';
-import type { ApiEvent, ConsumerStart, PendingResponse } from '../../protocol/local-api.js';
+import type { ApiEvent, ConsumerStart, PendingResponse, SessionsResponse } from '../../protocol/local-api.js';
 import type { RelayStatus } from '../core.js';
 import type { ToolErrorCode } from '../../util/errors.js';
 
@@ -58,6 +58,8 @@ export interface ToolBackend {
   listSubscriptions(includeDeleted: boolean): Promise<SubscriptionRow[]>;
   listTopics(category?: Category): Promise<TopicCatalog>;
   status(): Promise<RelayStatus>;
+  /** The Claude Code sessions the relay knows (relay/sessions/), live ones first. */
+  sessions(): Promise<SessionsResponse>;
 }
 
 export type { ToolErrorCode };

@@ -5,6 +5,7 @@ import { consumerOps } from '../consumer-ops.js';
 import type { RelayCore } from '../core.js';
 import { unsubscribeKnown } from '../unknown-subscription.js';
 import type { ToolBackend } from './backend.js';
+import { sessionsOf } from '../../sessions/routes.js';
 
 export function coreBackend(core: RelayCore): ToolBackend {
   const { control } = core;
@@ -23,5 +24,9 @@ export function coreBackend(core: RelayCore): ToolBackend {
     listSubscriptions: (includeDeleted) => control.listSubscriptions(includeDeleted),
     listTopics: (category) => control.listTopics(category),
     status: async () => core.status(),
+    sessions: async () => {
+      const registry = sessionsOf(core);
+      return { mode: registry.mode, sessions: registry.list() };
+    },
   };
 }

@@ -4,7 +4,7 @@
 // restart follows it to its new port.
 import { findRelay, relayRequest, retryPause, RelayUnavailableError, type RelayEndpoint, type RequestOptions } from '../../client/local-client.js';
 import type { SubscriptionRow } from '../../protocol/frames.js';
-import { LOCAL_API, localApiPath, subscriptionPath, type AckRequest, type AckResponse, type PendingResponse, type SubscriptionsResponse, type WaitResponse } from '../../protocol/local-api.js';
+import { LOCAL_API, localApiPath, SESSION_ID, subscriptionPath, type AckRequest, type AckResponse, type PendingResponse, type SessionsResponse, type SubscriptionsResponse, type WaitResponse } from '../../protocol/local-api.js';
 import type { RelayStatus } from '../core.js';
 import type { AckResult, TopicCatalog, ToolBackend } from './backend.js';
 import { toToolError } from './tool-errors.js';
@@ -15,12 +15,19 @@ export interface RemoteBackendOptions {
   requestTimeoutMs?: number;
   /** How often a wait whose relay went away looks for it again (the relay restarting). */
   retryMs?: number;
+  /**
+   * The Claude Code session this server serves (default: CLAUDE_CODE_SESSION_ID, which Claude Code sets for its
+   * MCP servers): its waits count as the session's wait_for_event, and its idle waiter defers to them.
+   */
+  taker?: string | undefined;
 }
 
 export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
   const { home } = options;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const retryMs = options.retryMs ?? 1_000;
+  const rawTaker = 'taker' in options ? options.taker : process.env.CLAUDE_CODE_SESSION_ID;
+  const taker = rawTaker && SESSION_ID.test(rawTaker) ? rawTaker : undefined;
 
   const locate = (): RelayEndpoint => {
     try {
@@ -47,7 +54,7 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
       for (;;) {
         const remaining = Math.max(0, deadline - Date.now());
         try {
-          const path = localApiPath(LOCAL_API.wait, { consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true, via: 'wait_for_event', session: q.session });
+          const path = localApiPath(LOCAL_API.wait, { consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true, via: 'wait_for_event', session: q.session, taker });
           // The relay ends its side of the wait when this request goes away (abort = socket closed).
           const r = await relayRequest<WaitResponse>(relay, path, { signal: q.signal, timeoutMs: remaining + requestTimeoutMs });
           return { consumer: r.consumer, events: r.events, pending: r.pending };
@@ -79,5 +86,6 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
       (await call<SubscriptionsResponse>(localApiPath(LOCAL_API.subscriptions, { include_deleted: includeDeleted || undefined }))).subscriptions,
     listTopics: (category) => call<TopicCatalog>(localApiPath(LOCAL_API.topics, { category })),
     status: () => call<RelayStatus>(LOCAL_API.status),
+    sessions: () => call<SessionsResponse>(LOCAL_API.sessions),
   };
 }

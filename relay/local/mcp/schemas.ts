@@ -157,3 +157,27 @@ export const StatusOutput = z.object({
     .optional()
     .describe('Standard MCP servers the relay takes events from (topics mcp.*), beside the push server.'),
 });
+
+export const ListSessionsInput = z.strictObject({
+  include_gone: z.boolean().default(false).describe('Also list sessions that ended within the last hour (default false).'),
+});
+/** The project paths and remotes come from the hooks of sessions on this machine; marked like every result of this server. */
+export const ListSessionsOutput = marked(
+  z.object({
+    mode: z.enum(['shared', 'per-session']).describe('shared: each event goes to one session; per-session: every session sees every event.'),
+    sessions: z.array(
+      z.object({
+        session_id: z.string(),
+        cwd: z.string().nullable(),
+        root: z.string().nullable().describe('The git repository root of the session.'),
+        remote: z.string().nullable().describe("The repository's origin remote."),
+        state: z.enum(['working', 'idle-watching', 'waiting', 'gone']).describe('waiting = in wait_for_event; idle-watching = idle, woken by the next event.'),
+        started_at: z.string(),
+        last_seen_at: z.string(),
+        last_handover_at: z.string().nullable(),
+        handed_over: z.number().int(),
+        consumers: z.array(z.string()),
+      }),
+    ),
+  }),
+);

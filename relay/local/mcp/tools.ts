@@ -26,6 +26,8 @@ import {
   UnsubscribeOutput,
   WaitOutput,
   waitInput,
+  ListSessionsInput,
+  ListSessionsOutput,
 } from './schemas.js';
 import { toToolError } from './tool-errors.js';
 import { ERROR_KINDS } from '../../util/errors.js';
@@ -42,6 +44,7 @@ export const TOOL_NAMES = [
   'list_subscriptions',
   'list_topics',
   'relay_status',
+  'list_sessions',
 ] as const;
 
 /** Claude Code drops a call after 5 min (HTTP) / 30 min (stdio) without progress; each notification resets that. */
@@ -222,6 +225,22 @@ export function registerRelayTools(server: McpServer, options: ToolOptions): voi
         `; ${mine ? mine.pending : 0} pending for "${defaultConsumer}"` +
         (s.upstreams?.length ? `; MCP upstreams: ${s.upstreams.map((u) => `${u.name} ${u.state}`).join(', ')}.` : '.');
       return { structured: s, text };
+    },
+  });
+
+  define(server, 'list_sessions', {
+    title: 'List the Claude Code sessions on this machine',
+    description:
+      'The Claude Code sessions this relay knows: each with its project (cwd, git root and remote), state (working, idle-watching, ' +
+      'waiting in wait_for_event, gone), last hand-over of events and the consumers it takes from, plus the session mode (shared: each ' +
+      'event goes to one session; per-session: each session sees every event). Result: {mode, sessions:[…]}.',
+    input: ListSessionsInput,
+    output: ListSessionsOutput,
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    run: async (args) => {
+      const all = await backend.sessions();
+      const sessions = args.include_gone ? all.sessions : all.sessions.filter((x) => x.state !== 'gone');
+      return { structured: { mode: all.mode, sessions, data_is: DATA_IS }, text: `${count(sessions.length, 'session')} (mode ${all.mode}).` };
     },
   });
 }

@@ -45,8 +45,8 @@ export interface ClaudeSetup {
   env(model: ModelServer, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** `claude -p <prompt> [args]` in the project dir; resolves when it exits (killed after `killAfterMs`). */
   print(model: ModelServer, prompt: string, args?: string[], killAfterMs?: number): Promise<ClaudeRun>;
-  /** An interactive `claude` under a pseudo-terminal (util-linux `script`). */
-  interactive(model: ModelServer, args?: string[]): InteractiveClaude;
+  /** An interactive `claude` under a pseudo-terminal (util-linux `script`), in `cwd` (default: the project). */
+  interactive(model: ModelServer, args?: string[], cwd?: string): InteractiveClaude;
   close(): Promise<void>;
 }
 
@@ -58,10 +58,20 @@ export interface InteractiveClaude {
   stop(): Promise<void>;
 }
 
-export async function setupClaude(options: { relay?: boolean } = {}): Promise<ClaudeSetup> {
+export interface SetupOptions {
+  relay?: boolean;
+  /** The relay's `sessions` settings (mode, routes), written before it starts; a function gets the project dirs by name. */
+  sessions?: unknown;
+  /** More project dirs (under the temp HOME, trusted like the main one), for sessions in other projects. */
+  projects?: string[];
+}
+
+export async function setupClaude(options: SetupOptions = {}): Promise<ClaudeSetup> {
   const home = await tempDir('claude-e2e-home-');
   const project = join(home.path, 'project');
   mkdirSync(project);
+  const others = (options.projects ?? []).map((name) => join(home.path, name));
+  for (const dir of others) mkdirSync(dir);
   const relayHome = join(home.path, '.config', 'push-relay');
   const hookLogPath = join(home.path, 'hook-log.jsonl');
   // What an onboarded user's ~/.claude.json holds, so interactive claude starts without dialogs: onboarding
@@ -71,11 +81,17 @@ export async function setupClaude(options: { relay?: boolean } = {}): Promise<Cl
     JSON.stringify({
       hasCompletedOnboarding: true,
       customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
-      projects: { [project]: { hasTrustDialogAccepted: true, allowedTools: [] } },
+      projects: Object.fromEntries([project, ...others].map((dir) => [dir, { hasTrustDialogAccepted: true, allowedTools: [] }])),
     }),
   );
   const install = await runCli(['install', 'claude-code'], { env: { HOME: home.path } });
   if (install.code !== 0) throw new Error(`push-relay install claude-code failed: ${install.stderr}`);
+  if (options.sessions !== undefined) {
+    mkdirSync(relayHome, { recursive: true, mode: 0o700 });
+    const dirs = Object.fromEntries((options.projects ?? []).map((name, i) => [name, others[i]!]));
+    const sessions = typeof options.sessions === 'function' ? (options.sessions as (d: Record<string, string>) => unknown)(dirs) : options.sessions;
+    writeFileSync(join(relayHome, 'settings.json'), JSON.stringify({ sessions }), { mode: 0o600 });
+  }
   const relay = options.relay === false ? undefined : await startRelayHarness({ homePath: relayHome });
   // Interactive sessions run in their own process group; close() ends any a failed or timed-out test left.
   const sessions: InteractiveClaude[] = [];
@@ -123,11 +139,11 @@ export async function setupClaude(options: { relay?: boolean } = {}): Promise<Cl
         }),
       );
     },
-    interactive(model, args = []) {
+    interactive(model, args = [], cwd = project) {
       const quoted = [CLAUDE_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
       // `script` gives claude a pseudo-terminal; detached so the whole group (script, claude, its hooks) can be ended.
       const child = spawn('script', ['-qfec', `stty cols 120 rows 40; exec ${quoted}`, '/dev/null'], {
-        cwd: project,
+        cwd,
         env: env(model),
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,

@@ -1,11 +1,12 @@
 // `push-relay hook idle-wake` against a real relay: waits for the next event and exits 2 with it on stderr
-// (the asyncRewake contract), and steps aside (exit 0, no output) in print mode, after a wake with nothing
-// new, when another waiter serves the session, and when its Claude Code process is gone.
+// (the asyncRewake contract), stays armed after a wake turn, and steps aside (exit 0, no output) in print
+// mode, when another waiter serves the session, and when its Claude Code process is gone.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { idleWakeLockFile } from '../../../relay/hooks/idle-wake.js';
+import { wakeLogFile } from '../../../relay/hooks/wake-rate.js';
 import { startReferenceServer } from '../../../relay/reference-server/server.js';
 import { startCli } from '../../helpers/cli.js';
 import { relayApi } from '../../helpers/relay-api.js';
@@ -105,14 +106,17 @@ describe('hook idle-wake', () => {
     expect((await h.api.get<{ events: unknown[] }>('/v1/pending')).events).toHaveLength(1);
   });
 
-  it('after a wake (stop_hook_active) with nothing new pending, exits 0 at once; with something pending, wakes again', async () => {
+  it('stays armed after a wake turn (stop_hook_active): waits for the next event instead of exiting, and records the wake', async () => {
     const claude = fakeClaude();
-    const quiet = await idleWake(h.home.path, 'iw-active', { CLAUDE_PID: String(claude.pid) }, { stop_hook_active: true }).done;
-    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const hook = idleWake(h.home.path, 'iw-active', { CLAUDE_PID: String(claude.pid) }, { stop_hook_active: true });
+    await waitFor(async () => (await waiters()) >= 1, { what: 'the re-armed waiter on /v1/wait', timeoutMs: 20_000 });
+    expect(running(hook)).toBe(true);
     const e = await h.emit('ticket.escalated', { ticket_id: 'T-1', priority: 'p1' });
-    const again = await idleWake(h.home.path, 'iw-active', { CLAUDE_PID: String(claude.pid) }, { stop_hook_active: true }).done;
+    const again = await hook.done;
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`ticket.escalated #${e.event_id}`);
+    // The wake is counted for the per-minute bound (relay/hooks/wake-rate.ts).
+    expect(JSON.parse(readFileSync(wakeLogFile(h.home.path, 'iw-active'), 'utf8'))).toHaveLength(1);
   });
 
   it('exits 0 when its Claude Code process is gone (at start, and while waiting)', async () => {

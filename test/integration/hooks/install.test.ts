@@ -252,3 +252,34 @@ describe('install claude-code refuses to damage files', () => {
     }
   });
 });
+
+describe('install claude-code --session-mode', () => {
+  it('writes the mode once into the relay settings (routes kept); per-session also keys the MCP server by session', async () => {
+    const home = await fresh('cc-mode-');
+    const relayHome = join(home, 'relay-home');
+    mkdirSync(relayHome, { recursive: true, mode: 0o700 });
+    writeFileSync(join(relayHome, 'settings.json'), JSON.stringify({ sessions: { mode: 'shared', routes: [{ project: '/w/a', topics: ['deal.*'] }] } }), { mode: 0o600 });
+    const dry = await install(home, ['--home', relayHome, '--session-mode', 'per-session', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('would set sessions.mode to "per-session"');
+    expect(readJson(join(relayHome, 'settings.json')).sessions.mode).toBe('shared');
+    const run = await install(home, ['--home', relayHome, '--session-mode', 'per-session']);
+    expect(run.code).toBe(0);
+    expect(readJson(join(relayHome, 'settings.json')).sessions).toEqual({ mode: 'per-session', routes: [{ project: '/w/a', topics: ['deal.*'] }] });
+    // The hooks pass the session and let the relay choose; the MCP server reads the session's own consumer.
+    const settings = readJson(join(home, '.claude', 'settings.json'));
+    expect(ours(settings, 'Stop')[0]!.command).not.toContain('--per-session');
+    expect(readJson(join(home, '.claude.json')).mcpServers[MCP_SERVER_NAME].args).toEqual([BIN, 'mcp', '--home', relayHome, '--per-session']);
+    expect(ours(settings, 'SessionEnd').map((h) => h.command)).toEqual([`${process.execPath} ${HOOK_BUNDLE} session-end --home ${relayHome}`]);
+  });
+
+  it('refuses a mode it does not know, and --session-mode with --consumer', async () => {
+    const home = await fresh('cc-mode-bad-');
+    const bad = await install(home, ['--session-mode', 'each']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--session-mode must be shared or per-session');
+    const both = await install(home, ['--session-mode', 'shared', '--consumer', 'x']);
+    expect(both.code).toBe(2);
+    expect(existsSync(join(home, '.claude', 'settings.json'))).toBe(false);
+  });
+});

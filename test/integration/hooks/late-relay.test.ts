@@ -55,11 +55,14 @@ describe('hooks and a late relay', () => {
     delayMs = 3000;
     const run = await runHook('stop', home.path, { session_id: 'late', hook_event_name: 'Stop', stop_hook_active: false });
     expect(run).toMatchObject({ code: 0, stdout: '' });
-    await waitFor(() => seen.length >= 1, { what: 'the pending request' });
-    expect(seen.map((r) => r.method)).toEqual(['GET']);
-    expect(new URL(seen[0]!.url, 'http://x').searchParams.get('ack')).toBe('false');
-    // …but claims them: another session's hook on the same consumer skips them until the ack.
-    expect(new URL(seen[0]!.url, 'http://x').searchParams.get('claim')).toBe('true');
+    // The session report (POST /v1/sessions) beside the pending read; no ack.
+    await waitFor(() => seen.length >= 2, { what: 'the session report' });
+    expect(seen.map((r) => `${r.method} ${r.url.split('?')[0]}`).sort()).toEqual(['GET /v1/pending', 'POST /v1/sessions']);
+    const pending = new URL(seen.find((r) => r.url.startsWith('/v1/pending'))!.url, 'http://x').searchParams;
+    expect(pending.get('ack')).toBe('false');
+    // …but claims them for the session: another session's hook on the same consumer skips them until the ack.
+    expect(pending.get('claim')).toBe('true');
+    expect(pending.get('session')).toBe('late');
   });
 
   it('an answer in time: the hook acks exactly the listed events, then blocks with them', async () => {
@@ -68,9 +71,9 @@ describe('hooks and a late relay', () => {
     const run = await runHook('stop', home.path, { session_id: 'on-time', hook_event_name: 'Stop', stop_hook_active: false });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ decision: 'block' });
-    const ack = seen.find((r) => r.method === 'POST');
-    expect(ack?.url).toBe('/v1/ack');
-    // Exactly the listed seqs, not "up to" the last: an older event may be claimed by another taker.
-    expect(JSON.parse(ack!.body)).toEqual({ consumer: 'claude-code', seqs: [7] });
+    const ack = seen.find((r) => r.url === '/v1/ack');
+    // Exactly the listed seqs, not "up to" the last: an older event may be claimed by another taker. The session
+    // lets the relay ack each in the consumer it was handed over from.
+    expect(JSON.parse(ack!.body)).toEqual({ consumer: 'claude-code', seqs: [7], session: 'on-time' });
   });
 });

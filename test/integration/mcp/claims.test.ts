@@ -81,6 +81,23 @@ describe('several takers on one consumer', () => {
     expect(relay.core.inbox.pending(consumer)).toEqual([]);
   }, 120_000);
 
+  it('200 sessions waiting through /v1/wait?session= (shared mode) and 1,000 events: each event is taken exactly once', async () => {
+    await relay.core.inbox.ack('claude-code', relay.core.inbox.head()); // the shared consumer: only what is emitted below
+    let n = 0;
+    const { emitted, taken } = await race(
+      200,
+      async (signal) => {
+        const session = `claims-${n++ % 200}`;
+        const path = localApiPath(LOCAL_API.wait, { session, idle: true, ack: true, limit: 3, timeout_ms: 60_000 });
+        const res = await fetch(`${relay.url}${path}`, { headers: { authorization: `Bearer ${relay.token}` }, signal });
+        return ((await res.json()) as WaitResponse).events.map((e) => e.event_id);
+      },
+      () => emitMany(1000),
+    );
+    expect(sorted(taken)).toEqual(sorted(emitted));
+    expect(relay.core.inbox.pending('claude-code')).toEqual([]);
+  }, 120_000);
+
   it('20 parallel wait_for_event calls on one consumer: each event is taken exactly once', async () => {
     const consumer = 'dup-mcp';
     await relay.core.inbox.consumer(consumer);

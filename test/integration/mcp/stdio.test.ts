@@ -7,6 +7,7 @@ import { BIN, startCli, type CliProcess } from '../../helpers/cli.js';
 import { relayApi, type RelayApi } from '../../helpers/relay-api.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { TOOL_NAMES } from '../../../relay/local/mcp/tools.js';
 import { API_KEY, ChildStdioTransport, CLIENT_ID, startWorld, text, type WaitOut, type World } from './harness.js';
 import { useCleanups } from '../../helpers/cleanups.js';
 import { eventReceiptsPath, type ReceiptsResponse } from '../../../relay/protocol/local-api.js';
@@ -88,7 +89,7 @@ describe('push-relay mcp against a running daemon', () => {
   it('serves the tools: pending, a blocking wait woken by an event with progress on the way, status', async () => {
     const mcp = await spawnMcp(['--home', home, '--progress-interval-ms', '100']);
     const { tools } = await mcp.client.listTools();
-    expect(tools).toHaveLength(8);
+    expect(tools).toHaveLength(TOOL_NAMES.length);
     await mcp.call('get_pending_events', { limit: 100 });
 
     const first = await emitStored('deal.won', { amount: 1 });

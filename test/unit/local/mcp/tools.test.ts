@@ -65,6 +65,9 @@ class FakeBackend implements ToolBackend {
   async status(): Promise<RelayStatus> {
     throw relayNotRunning('/tmp/nowhere');
   }
+  async sessions() {
+    return { mode: 'shared' as const, sessions: [] };
+  }
 }
 
 const closers: (() => Promise<void>)[] = [];

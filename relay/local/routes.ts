@@ -122,7 +122,8 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
         res.on('close', () => {
           if (!res.writableFinished) abort.abort();
         });
-        const plain = (signal: AbortSignal) => ops.wait({ ...q, timeoutMs: q.timeout_ms, signal });
+        // A taker's wait (wait_for_event of a session, on a consumer it names itself) is the session's in the receipt too.
+        const plain = (signal: AbortSignal) => ops.wait({ ...q, session: q.session ?? q.taker, timeoutMs: q.timeout_ms, signal });
         const answer = q.session
           ? await sessions.wait({ ...q, session: q.session, timeoutMs: q.timeout_ms, signal: abort.signal })
           : q.taker

@@ -4,11 +4,13 @@
 // session's hand-over is a claim like any other: within each consumer an event goes to exactly one taker.
 import type { ConsumerState, Inbox } from '../inbox/types.js';
 import type { ConsumerOps } from '../local/consumer-ops.js';
-import type { ApiEvent, PendingResponse, WaitResponse } from '../protocol/local-api.js';
+import type { ApiEvent, HandOverPath, PendingResponse, WaitResponse } from '../protocol/local-api.js';
 import type { SessionRecord, SessionRegistry } from './registry.js';
 
 export interface SessionPendingOp {
   session: string;
+  /** The hand-over path, for the receipt (which also names the session). */
+  via: HandOverPath;
   topic?: string | undefined;
   limit: number;
   ack: boolean;
@@ -17,6 +19,8 @@ export interface SessionPendingOp {
 
 export interface SessionWaitOp {
   session: string;
+  /** The hand-over path, for the receipt (which also names the session). */
+  via: HandOverPath;
   topic?: string | undefined;
   limit: number;
   ack: boolean;
@@ -87,7 +91,7 @@ async function waitAll(
   try {
     const answers = await Promise.all(
       names.map(async (consumer) => {
-        const answer = await ops.wait({ consumer, topic: op.topic, limit: op.limit, ack: op.ack, timeoutMs, signal: first.signal });
+        const answer = await ops.wait({ consumer, topic: op.topic, limit: op.limit, ack: op.ack, via: op.via, session: op.session, timeoutMs, signal: first.signal });
         if (answer.events.length > 0) first.abort();
         return { consumer, answer };
       }),
@@ -129,7 +133,7 @@ export function sessionOps(inbox: Inbox, registry: SessionRegistry, ops: Consume
           pending += inbox.unclaimedCount(consumer, { topic: op.topic });
           continue;
         }
-        const answer = await ops.pending({ consumer, topic: op.topic, limit: want, ack: op.ack, claim: op.claim });
+        const answer = await ops.pending({ consumer, topic: op.topic, limit: want, ack: op.ack, claim: op.claim, via: op.via, session: op.session });
         if (taken) registry.handedOver(record, consumer, answer.events.map((e) => e.seq));
         events.push(...answer.events);
         pending += answer.pending;

@@ -71,7 +71,8 @@ describe('delivery receipts from a real daemon', () => {
 
     const before = await Promise.all([waited, hooked, watched].map(receipts));
     expect(before[0]?.receipts).toEqual([{ via: 'wait_for_event', consumer: 'claude-code', session: null, at: expect.any(String), acked_at: expect.any(String) }]);
-    expect(before[1]?.receipts).toEqual([{ via: 'stop_hook', consumer: 'claude-code', session: null, at: expect.any(String), acked_at: expect.any(String) }]);
+    // The hook names its Claude Code session; the receipt keeps it.
+    expect(before[1]?.receipts).toEqual([{ via: 'stop_hook', consumer: 'claude-code', session: 'sess-rc', at: expect.any(String), acked_at: expect.any(String) }]);
     expect(before[2]?.receipts).toEqual([{ via: 'watch', consumer: null, session: null, at: expect.any(String), acked_at: null }]);
     expect(before[1]).toMatchObject({ seq: hooked, event_id: b.event_id, topic: 'deal.won', overflow: 0 });
 
@@ -80,7 +81,7 @@ describe('delivery receipts from a real daemon', () => {
     const lines = listed.stdout.split('\n');
     const under = (eventId: number) => lines[lines.findIndex((l) => l.includes(`#${eventId} `)) + 1] ?? '';
     expect(under(aId)).toMatch(/^ {4}↳ \S+ {2}wait_for_event {2}consumer=claude-code {2}acked=\S+$/);
-    expect(under(b.event_id)).toMatch(/^ {4}↳ \S+ {2}stop_hook {2}consumer=claude-code {2}acked=\S+$/);
+    expect(under(b.event_id)).toMatch(/^ {4}↳ \S+ {2}stop_hook {2}consumer=claude-code {2}session=sess-rc {2}acked=\S+$/);
     expect(under(c.event_id)).toMatch(/^ {4}↳ \S+ {2}watch$/);
     const json = await runCli(['events', '--home', h.home.path, '--limit', '5', '--receipts', '--json']);
     const parsed = JSON.parse(json.stdout) as { seq: number; receipts: ReceiptsResponse | null }[];
@@ -94,7 +95,7 @@ describe('delivery receipts from a real daemon', () => {
 
   it('the SessionStart, UserPromptSubmit and idle-wake hooks (real binaries) each leave their own path', async () => {
     await h.drain();
-    const took: [string, number][] = [];
+    const took: [string, number, string][] = [];
     for (const [hook, via] of [
       ['session-start', 'session_start'],
       ['prompt-submit', 'prompt_context'],
@@ -102,7 +103,7 @@ describe('delivery receipts from a real daemon', () => {
       const e = await h.emit('deal.won', { name: `Taken by ${hook}` });
       const run = await runHook(hook, h.home.path, { session_id: 'sess-ctx', hook_event_name: hook, prompt: 'hi' });
       expect(run.json).toHaveProperty('hookSpecificOutput');
-      took.push([via, await seqOf(e.event_id)]);
+      took.push([via, await seqOf(e.event_id), 'sess-ctx']);
     }
     // idle-wake long-polls /v1/wait; a stand-in for the Claude Code process it watches.
     const claude = spawn('sleep', ['600'], { stdio: 'ignore' });
@@ -116,12 +117,12 @@ describe('delivery receipts from a real daemon', () => {
       await waitFor(async () => (await h.api.get<{ inbox: { waiters: number } }>('/v1/status')).inbox.waiters >= 1, { what: 'idle-wake waiting', timeoutMs: 20_000 });
       const e = await h.emit('deal.won', { name: 'Taken by idle-wake' });
       expect((await wake.done).code).toBe(2);
-      took.push(['idle_wake', await seqOf(e.event_id)]);
+      took.push(['idle_wake', await seqOf(e.event_id), 'sess-idle']);
     } finally {
       claude.kill('SIGKILL');
     }
-    for (const [via, seq] of took) {
-      expect((await receipts(seq)).receipts).toEqual([{ via, consumer: 'claude-code', session: null, at: expect.any(String), acked_at: expect.any(String) }]);
+    for (const [via, seq, session] of took) {
+      expect((await receipts(seq)).receipts).toEqual([{ via, consumer: 'claude-code', session, at: expect.any(String), acked_at: expect.any(String) }]);
     }
   });
 

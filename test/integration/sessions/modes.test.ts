@@ -138,10 +138,13 @@ describe('shared mode (the default)', () => {
     // The idle waiter's own wait was ended when the tool wait began: only the tool wait is parked.
     await waitFor(async () => (await h.api.get<{ inbox: { waiters: number } }>('/v1/status')).inbox.waiters === 1, { what: 'one parked wait' });
     const first = await h.emit('deal.won', { name: 'To the tool' });
-    const got = (await (await tool).json()) as { events: { event_id: number }[] };
+    const got = (await (await tool).json()) as { events: { event_id: number; seq: number }[] };
     expect(got.events.map((e) => e.event_id)).toEqual([first.event_id]);
     expect(running(idle)).toBe(true);
     expect((await sessions(h))['taker-1']).toMatchObject({ handed_over: 1 });
+    // The receipt names the session the tool waited for, though the wait named its consumer itself.
+    const receipts = await h.api.get<{ receipts: { via: string; session: string | null }[] }>(`/v1/events/${got.events[0]!.seq}/receipts`);
+    expect(receipts.receipts).toEqual([expect.objectContaining({ via: 'http', session: 'taker-1' })]);
     // The tool wait is over: the idle waiter takes the next one.
     await waitFor(async () => (await h.api.get<{ inbox: { waiters: number } }>('/v1/status')).inbox.waiters === 1, { what: 'the idle waiter parked again' });
     const second = await h.emit('deal.won', { name: 'To the waiter' });

@@ -1,5 +1,6 @@
 // The relay core, composed: one home dir, one instance lock, one durable inbox, one upstream stream, the
 // control-plane client, and the loopback server. Hosted by `push-relay daemon` and by the tray app.
+import { SignInFlow } from '../auth/sign-in-flow.js';
 import { FileSignInStore, type SignInStore } from '../auth/sign-in-store.js';
 import { homePaths, type HomePaths } from '../config/home.js';
 import { acquireInstanceLock, ensureLocalToken, removeRelayJson, writeRelayJson, type InstanceLock } from '../config/instance.js';
@@ -11,6 +12,7 @@ import type { McpHttpOptions } from '../local/mcp/http-host.js';
 import { lazyMcpHttpHost } from '../local/mcp/lazy-host.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../local/server.js';
 import { settingsRoutes, type KeyWriter } from '../local/settings-routes.js';
+import { signInRoutes } from '../local/sign-in-routes.js';
 import { uiRoutes } from '../local/ui-routes.js';
 import { NodeNotifierAdapter } from '../notify/node-notifier.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -69,6 +71,8 @@ export interface RunningRelay {
   readonly notifications?: NotificationService;
   /** The settings store the relay and its Settings routes use; a host writes through it too. */
   readonly settings: SettingsStore;
+  /** The interactive OAuth sign-in (and sign-out) for the server in use: the page's /v1/sign-in and the tray's menu. */
+  readonly signIn: SignInFlow;
   close(): Promise<void>;
 }
 
@@ -117,6 +121,18 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const upstream = await LiveUpstream.start(target, { paths, inbox, log, heartbeatMs, demoIntervalMs: options.demoIntervalMs, signIns });
     cleanup.push(() => upstream.close());
 
+    // Sign in / Sign out from the page or the tray: the result is applied as a settings change is (a new
+    // sign-in is a new credential for the running upstream; signing out falls back to the key).
+    const signInFlow = new SignInFlow({
+      store: signIns,
+      server: () => (upstream.target.mode === 'server' ? upstream.target.server : undefined),
+      apply: async () => {
+        const prepared = await upstream.prepare(resolveTarget(settingsStore.read(), overrides, heldKey, signInFor));
+        await prepared.commit();
+      },
+    });
+    cleanup.push(() => signInFlow.cancel(undefined, 'the relay stopped'));
+
     const statusListeners = new Set<(s: RelayStatus) => void>();
     const startedAt = new Date().toISOString();
     let localUrl = '';
@@ -134,6 +150,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         local_url: localUrl,
         upstream: upstream.streamStatus(),
         ...authStatus(upstream),
+        sign_in: signInFlow.current(),
         inbox: { ...inbox.stats() },
         consumers: inbox.listConsumers(),
         ...(notifications ? { notifications: notifications.status() } : {}),
@@ -144,6 +161,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       },
     };
     cleanup.push(upstream.onChange(() => {
+      const s = core.status();
+      for (const l of statusListeners) l(s);
+    }));
+    cleanup.push(signInFlow.onChange(() => {
       const s = core.status();
       for (const l of statusListeners) l(s);
     }));
@@ -168,6 +189,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         ...mcp?.routes,
         ...(notifications && notificationRoutes(notifications)),
         ...options.extraRoutes,
+        ...signInRoutes(signInFlow),
         // Last, so no host replaces it: ONE settings handler over ONE store, applied live (settings-routes.ts).
         ...settingsRoutes({
           store: settingsStore,
@@ -213,6 +235,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       inboxUrl: `${local.url}/#token=${token}`,
       notifications,
       settings: settingsStore,
+      signIn: signInFlow,
       close: closeAll,
     };
   } catch (err) {

@@ -22,6 +22,8 @@ export const LOCAL_API = {
   topics: '/v1/topics',
   settings: '/v1/settings',
   notifications: '/v1/notifications',
+  signIn: '/v1/sign-in',
+  signOut: '/v1/sign-out',
 } as const;
 
 export type LocalRoute = (typeof LOCAL_API)[keyof typeof LOCAL_API];
@@ -94,6 +96,8 @@ export interface LocalApiQuery {
   '/v1/events': EventsParams;
   '/v1/subscriptions': { include_deleted?: boolean };
   '/v1/topics': { category?: string };
+  /** DELETE: cancel only this sign-in (a page that started it), not a newer one started elsewhere. */
+  '/v1/sign-in': { id?: string };
 }
 
 type QueryOf<R extends LocalRoute> = R extends keyof LocalApiQuery ? LocalApiQuery[R] : Record<string, never>;
@@ -273,6 +277,8 @@ export interface RelayStatus {
   notifications?: NotificationStatus;
   /** How the relay authenticates to the push server (an OAuth sign-in: who, scopes, where tokens are kept). */
   auth?: AuthStatus;
+  /** The latest sign-in started on this relay (page or tray), while the relay runs. */
+  sign_in?: SignInAttempt | null;
 }
 
 export type AuthStatus =
@@ -288,6 +294,34 @@ export type AuthStatus =
       /** Why the sign-in ended and what to do ("sign in again"), or null. */
       problem: string | null;
     };
+
+/**
+ * One OAuth sign-in the relay runs (relay/auth/sign-in-flow.ts): `POST /v1/sign-in` starts one (`{}`) and
+ * answers with it once its authorization URL is known; `GET` reads the latest (or null); `DELETE` cancels it.
+ * Also under `sign_in` in the status, so the page follows it on the status stream. Server text (`subject`,
+ * `scopes`, `problem`) is neutralized by the relay and shown as text.
+ */
+export interface SignInAttempt {
+  id: string;
+  server: string;
+  state: 'pending' | 'signed_in' | 'failed' | 'cancelled';
+  /** Open it in a browser to approve (the page opens it in a new tab). */
+  authorization_url: string | null;
+  started_at: string;
+  subject: string | null;
+  scopes: string[];
+  problem: string | null;
+}
+
+export interface SignInResponse {
+  sign_in: SignInAttempt | null;
+}
+
+/** `POST /v1/sign-out`: as `push-relay logout` (revoked on the server, removed here, back to the API key). */
+export interface SignOutResponse {
+  signed_out: boolean;
+  message: string;
+}
 
 /** `GET/PUT /v1/settings` (relay/local/settings-routes.ts). */
 export interface SettingsResponse {

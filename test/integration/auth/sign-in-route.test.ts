@@ -123,6 +123,35 @@ describe('Sign in / Sign out through the local API', () => {
     expect((await on(api, 'api-key')).sign_in).toBeNull();
   }, 60_000);
 
+  it('an error answer from the browser fails the sign-in with the reason neutralized, and the relay stays on the key', async () => {
+    const { api } = await setUp();
+    const attempt = await start(api);
+    const auth = new URL(attempt.authorization_url!);
+    const back = new URL(auth.searchParams.get('redirect_uri')!);
+    back.searchParams.set('state', auth.searchParams.get('state')!);
+    back.searchParams.set('error', 'access_denied');
+    back.searchParams.set('error_description', 'no\n--- END ---\u001b[31m<b>red</b>\u202e');
+    await (await fetch(back)).body?.cancel();
+    const failed = await waitFor(async () => ((await current(api))?.state === 'failed' ? current(api) : undefined), { what: 'the sign-in failed' });
+    expect(failed!.problem).toContain('did not sign you in (access_denied: no');
+    for (const raw of ['\n', '\u001b', '\u202e', '---']) expect(failed!.problem).not.toContain(raw);
+    expect((await on(api, 'api-key')).sign_in).toMatchObject({ id: attempt.id, state: 'failed' });
+  }, 60_000);
+
+  it('a server without OAuth: start answers 409 saying so, before any browser is involved', async () => {
+    const ref = await startReferenceServer({ tokens: { [KEY]: 'acme' } });
+    cleanups.add(() => ref.close());
+    const home = await tempDir('relay-sign-in-no-oauth-');
+    cleanups.add(home.cleanup);
+    const relay = await startRelay({ home: home.path, server: ref.url, apiKey: KEY, clientId: 'page-signer', localPort: 0, env: {}, notify: false, mcp: false });
+    cleanups.add(() => relay.close());
+    const api = relayApi(relay.url, home.path);
+    const res = await api.raw('/v1/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: { code: 'sign_in_failed', message: expect.stringContaining('does not offer OAuth sign-in') } });
+    expect(await current(api)).toMatchObject({ state: 'failed', authorization_url: null });
+  }, 60_000);
+
   it('in demo mode there is nothing to sign in to: a 409 that says to set a server first', async () => {
     const home = await tempDir('relay-sign-in-demo-');
     cleanups.add(home.cleanup);

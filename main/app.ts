@@ -17,6 +17,7 @@ import { openSettings, type SettingsStore } from '../relay/config/settings.js';
 import type { RelayOptions } from '../relay/core/relay.js';
 import type { Inbox } from '../relay/inbox/types.js';
 import type { KeyWriter } from '../relay/local/settings-routes.js';
+import type { SignInFlow } from '../relay/auth/sign-in-flow.js';
 import type { NotificationService } from '../relay/notify/service.js';
 import { HttpError } from '../relay/util/http.js';
 import { createLogger, type Logger } from '../relay/util/log.js';
@@ -49,6 +50,8 @@ export interface HostedRelay {
   readonly notifications?: Pick<NotificationService, 'pause' | 'resume' | 'status'>;
   /** The relay's settings store (over electron-store): the tray writes its own keys through it. */
   readonly settings: SettingsStore;
+  /** The relay's interactive sign-in, the one the Settings page starts too. */
+  readonly signIn: Pick<SignInFlow, 'start' | 'signOut'>;
   close(): Promise<void>;
 }
 
@@ -302,8 +305,7 @@ export async function startTrayApp(options: TrayAppOptions): Promise<TrayApp | n
   // OAuth sign-ins sealed by safeStorage (after `ready`: Linux knows its keyring only then), else memory only.
   const signIns = traySignInStore(home, electron.safeStorage, platform);
   signInDeps = () => ({
-    store: signIns,
-    relay: () => (relay ? { url: relay.url, token: relay.token, server: relay.core.status().server } : undefined),
+    flow: () => relay?.signIn,
     openExternal: (url) => electron.shell.openExternal(url),
   });
   render();

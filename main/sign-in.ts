@@ -1,11 +1,9 @@
-// The tray's Sign in / Sign out (seed 001's OAuth path): the relay's own sign-in (relay/auth/sign-in.ts, the MCP
-// SDK's flow) with the system browser, a store sealed by safeStorage (secrets.ts), and the running relay told
-// through its Settings route, as `push-relay login` does, so it switches credentials without a restart.
-import { signIn, signOut } from '../relay/auth/sign-in.js';
+// The tray's Sign in / Sign out (seed 001's OAuth path): the running relay's own sign-in (relay/auth/sign-in-flow.ts,
+// the one the Settings page starts too) with the system browser; the relay stores the result in the store the
+// tray gave it (sealed by safeStorage, secrets.ts) and switches to it without a restart.
+import type { SignInFlow } from '../relay/auth/sign-in-flow.js';
 import { FileSignInStore, MemorySignInStore, type SignInStore } from '../relay/auth/sign-in-store.js';
 import type { AuthStatus } from '../relay/protocol/local-api.js';
-import { LOCAL_API } from '../relay/protocol/local-api.js';
-import { normalizeServerUrl } from '../relay/upstream/server-url.js';
 import type { SafeStorageApi } from './electron-api.js';
 import type { MenuFacts } from './menu-model.js';
 import { signInSealer } from './secrets.js';
@@ -16,35 +14,22 @@ export function traySignInStore(home: string, safeStorage: SafeStorageApi, platf
 }
 
 export interface TraySignInDeps {
-  store: SignInStore;
-  /** The running relay's local API (its Settings route applies the new credentials). */
-  relay: () => { url: string; token: string; server: string } | undefined;
+  /** The running relay's sign-in; undefined while it starts. */
+  flow: () => Pick<SignInFlow, 'start' | 'signOut'> | undefined;
   openExternal: (url: string) => Promise<void>;
-  fetch?: typeof globalThis.fetch;
 }
 
+/** Resolves once signed in (or cancelled from the page); throws with the relay's reason when it failed. */
 export async function traySignIn(d: TraySignInDeps): Promise<void> {
-  const relay = d.relay();
-  if (!relay) return;
-  await signIn({ server: normalizeServerUrl(relay.server), store: d.store, open: (url) => d.openExternal(url.href) });
-  await apply(d, relay);
+  const flow = d.flow();
+  if (!flow) return;
+  const { done } = await flow.start((url) => d.openExternal(url.href));
+  const end = await done;
+  if (end.state === 'failed') throw new Error(end.problem ?? 'the sign-in failed');
 }
 
 export async function traySignOut(d: TraySignInDeps): Promise<void> {
-  const relay = d.relay();
-  if (!relay) return;
-  await signOut(normalizeServerUrl(relay.server), d.store);
-  await apply(d, relay);
-}
-
-async function apply(d: TraySignInDeps, relay: { url: string; token: string; server: string }): Promise<void> {
-  const res = await (d.fetch ?? globalThis.fetch)(`${relay.url}${LOCAL_API.settings}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ server: relay.server }),
-  });
-  const body = (await res.json()) as { error?: { message?: string } };
-  if (!res.ok) throw new Error(body.error?.message ?? `the relay answered ${res.status}`);
+  await d.flow()?.signOut();
 }
 
 /** The menu's sign-in facts from the relay's status: none in demo mode; Sign in… for an API key or signed out. */

@@ -1,7 +1,7 @@
 // Settings: the push server URL, client id and API key (write-only: the page only ever learns whether a key is
 // set), written through /v1/settings; the notification policy's slot; and facts about this relay.
 import { ApiError, errorText, type RelayClient } from './api.js';
-import { LOCAL_API, type NotificationStatus, type RelayStatus, type SettingsResponse } from '../relay/protocol/local-api.js';
+import { LOCAL_API, localApiPath, type NotificationStatus, type RelayStatus, type SettingsResponse, type SignInResponse, type SignOutResponse } from '../relay/protocol/local-api.js';
 import { $, clear, h } from './dom.js';
 import { absoluteTime, plural } from './format.js';
 
@@ -20,6 +20,8 @@ export class SettingsView {
   readonly #clientId = $<HTMLInputElement>('set-client-id');
   readonly #apiKey = $<HTMLInputElement>('set-api-key');
   #loaded: SettingsResponse | null = null;
+  /** The id of the sign-in this page started: its outcome is reported here, not one from another time. */
+  #signInId: string | null = null;
 
   constructor(deps: SettingsDeps) {
     this.#d = deps;
@@ -28,6 +30,9 @@ export class SettingsView {
       void this.#save({});
     });
     $('set-api-key-clear').addEventListener('click', () => void this.#save({ apiKey: null }));
+    $('sign-in-button').addEventListener('click', () => void this.#signIn());
+    $('sign-in-cancel').addEventListener('click', () => void this.#cancelSignIn());
+    $('sign-out-button').addEventListener('click', () => void this.#signOut());
   }
 
   async refresh(): Promise<void> {
@@ -93,8 +98,11 @@ export class SettingsView {
     el.textContent = text;
   }
 
-  /** The running relay (from the live status). */
-  /** Who is signed in and with which scopes (the server's words: set as text, never as HTML), or how to sign in. */
+  /**
+   * Who is signed in and with which scopes (the server's words: set as text, never as HTML), or how to sign in;
+   * and the Sign in / Sign out buttons. The relay runs the sign-in (POST /v1/sign-in) and its progress comes
+   * back on the live status (`sign_in`), so a sign-in started from the tray shows here too.
+   */
   #renderSignIn(s: RelayStatus): void {
     const state = $('sign-in-state');
     const help = $('set-sign-in');
@@ -103,17 +111,75 @@ export class SettingsView {
     state.textContent = signedIn ? 'signed in' : 'not signed in';
     state.classList.toggle('set', signedIn);
     if (s.mode === 'demo' || !auth) {
-      help.textContent = 'Demo mode needs no credentials. With a server URL: `push-relay login`, or Sign in… in the tray menu.';
+      help.textContent = 'Demo mode needs no credentials. To sign in, save a server URL first.';
     } else if (auth.method === 'oauth' && auth.signed_in) {
       const scopes = auth.scopes.length > 0 ? ` (${auth.scopes.join(' ')})` : '';
-      help.textContent = `Signed in with OAuth as ${auth.subject ?? 'unknown'}${scopes}. Tokens are kept in ${auth.stored_in}. Sign out: \`push-relay logout\` or the tray menu.`;
+      help.textContent = `Signed in with OAuth as ${auth.subject ?? 'unknown'}${scopes}. Tokens are kept in ${auth.stored_in}.`;
     } else if (auth.method === 'oauth') {
-      help.textContent = `${auth.problem ?? 'Signed out.'} Sign in: \`push-relay login\` or Sign in… in the tray menu.`;
+      help.textContent = `${auth.problem ?? 'Signed out.'} Sign in again below, with \`push-relay login\`, or Sign in… in the tray menu.`;
     } else {
-      help.textContent = 'Using the API key. To sign in instead (nothing to paste): `push-relay login`, or Sign in… in the tray menu.';
+      help.textContent = 'Using the API key. To sign in instead (nothing to paste): Sign in below, `push-relay login`, or Sign in… in the tray menu.';
+    }
+    const attempt = s.sign_in ?? null;
+    const pending = attempt?.state === 'pending';
+    const server = s.mode === 'server';
+    $('sign-in-button').hidden = !server || signedIn;
+    $<HTMLButtonElement>('sign-in-button').disabled = pending;
+    $('sign-in-cancel').hidden = !pending;
+    $('sign-out-button').hidden = !server || auth?.method !== 'oauth';
+    const link = $<HTMLAnchorElement>('sign-in-link');
+    link.hidden = !pending || !attempt?.authorization_url;
+    if (pending && attempt?.authorization_url) link.href = attempt.authorization_url;
+    if (pending) this.#setSignInProgress('Waiting for the browser… approve the sign-in there.', '');
+    else if (attempt?.state === 'failed' && attempt.id === this.#signInId) this.#setSignInProgress(`Not signed in: ${attempt.problem ?? 'the sign-in failed'}`, 'error');
+    else if (attempt?.state === 'signed_in' && attempt.id === this.#signInId && signedIn) {
+      this.#setSignInProgress(`Signed in as ${attempt.subject ?? 'unknown'}${attempt.scopes.length > 0 ? ` (${attempt.scopes.join(' ')})` : ''}.`, 'ok');
+    } else if (attempt?.state === 'cancelled' && attempt.id === this.#signInId) this.#setSignInProgress('Sign-in cancelled.', '');
+  }
+
+  async #signIn(): Promise<void> {
+    this.#setSignInProgress('Starting the sign-in…', '');
+    try {
+      const { sign_in: attempt } = await this.#d.client.post<SignInResponse>(LOCAL_API.signIn, {});
+      if (!attempt?.authorization_url) throw new Error('the relay did not return a sign-in page');
+      this.#signInId = attempt.id;
+      // noopener: the push server's page gets no handle on this one (in the tray app the window goes to the system browser).
+      window.open(attempt.authorization_url, '_blank', 'noopener,noreferrer');
+      const s = this.#d.status();
+      if (s) this.#renderSignIn({ ...s, sign_in: attempt });
+    } catch (err) {
+      this.#setSignInProgress(`Could not start the sign-in: ${errorText(err)}`, 'error');
     }
   }
 
+  async #cancelSignIn(): Promise<void> {
+    try {
+      await this.#d.client.delete<SignInResponse>(localApiPath(LOCAL_API.signIn, { id: this.#signInId ?? undefined }));
+    } catch (err) {
+      this.#setSignInProgress(`Could not cancel: ${errorText(err)}`, 'error');
+    }
+  }
+
+  async #signOut(): Promise<void> {
+    const s = this.#d.status();
+    const who = s?.auth?.method === 'oauth' && s.auth.subject ? ` (${s.auth.subject})` : '';
+    if (!window.confirm(`Sign out of ${s?.server ?? 'the push server'}${who}? The sign-in is revoked on the server; the relay goes back to the API key, if one is set.`)) return;
+    try {
+      const res = await this.#d.client.post<SignOutResponse>(LOCAL_API.signOut, {});
+      this.#signInId = null;
+      this.#setSignInProgress(res.message, 'ok');
+    } catch (err) {
+      this.#setSignInProgress(`Not signed out: ${errorText(err)}`, 'error');
+    }
+  }
+
+  #setSignInProgress(text: string, tone: '' | 'ok' | 'error'): void {
+    const el = $('sign-in-progress');
+    el.className = `form-status${tone ? ` ${tone}` : ''}`;
+    el.textContent = text;
+  }
+
+  /** The running relay (from the live status). */
   renderAbout(): void {
     const s = this.#d.status();
     const current = $('settings-current');

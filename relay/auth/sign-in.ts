@@ -22,6 +22,8 @@ export interface SignInOptions {
   /** How long to wait for the browser. Default 5 minutes. */
   timeoutMs?: number;
   now?: () => number;
+  /** Cancels the sign-in (the page's Cancel, or a newer one): it rejects, and no finished sign-in is saved. */
+  signal?: AbortSignal;
 }
 
 export async function signIn(o: SignInOptions): Promise<SignInRecord> {
@@ -34,6 +36,13 @@ export async function signIn(o: SignInOptions): Promise<SignInRecord> {
   // A registered client is kept across logins (no new registration each time); tokens and discovery are not.
   const start: SignInRecord = { server: o.server.base, clientInformation: previous?.clientInformation, redirectUrl: previous?.redirectUrl };
   const redirect = await startLoopbackRedirect();
+  const cancelled = new Promise<never>((_, reject) => {
+    const fail = () => reject(new SignInError('oauth_authorization_failed', 'the sign-in was cancelled'));
+    if (o.signal?.aborted) fail();
+    o.signal?.addEventListener('abort', fail, { once: true });
+  });
+  cancelled.catch(() => undefined); // raced below at each wait
+  const unlessCancelled = <T>(p: Promise<T>) => Promise.race([p, cancelled]);
   try {
     const provider = new RelayOAuthProvider({
       store: o.store,
@@ -45,7 +54,7 @@ export async function signIn(o: SignInOptions): Promise<SignInRecord> {
     // Listening before the URL is shown: a quick browser may come back before `auth()` returns.
     const callbackArrives = redirect.wait(() => provider.expectedState, o.timeoutMs ?? 5 * 60_000);
     callbackArrives.catch(() => undefined); // awaited below; a failure before that must not go unhandled
-    const first = await step(() => stageOf(provider.record, oauthFetch.lastUrl), () => auth(provider, { serverUrl, resourceMetadataUrl, fetchFn: oauthFetch.fetch })).catch((err: unknown) => {
+    const first = await step(() => stageOf(provider.record, oauthFetch.lastUrl), () => unlessCancelled(auth(provider, { serverUrl, resourceMetadataUrl, fetchFn: oauthFetch.fetch }))).catch((err: unknown) => {
       // Without any metadata the SDK falls back to guessed endpoints (/register at the root); their 404 would
       // read as a broken registration when the truth is that the server has no OAuth sign-in at all.
       if (!provider.record.discoveryState?.authorizationServerMetadata && !resourceMetadataUrl) {
@@ -54,8 +63,8 @@ export async function signIn(o: SignInOptions): Promise<SignInRecord> {
       throw err;
     });
     if (first !== 'REDIRECT') throw new SignInError('oauth_authorization_failed', 'the server signed in without asking the user, which this relay does not accept');
-    const callback = await callbackArrives;
-    await step(() => 'oauth_token_failed', () => auth(provider, { serverUrl, resourceMetadataUrl, authorizationCode: callback.code, iss: callback.iss, fetchFn: oauthFetch.fetch }));
+    const callback = await unlessCancelled(callbackArrives);
+    await step(() => 'oauth_token_failed', () => unlessCancelled(auth(provider, { serverUrl, resourceMetadataUrl, authorizationCode: callback.code, iss: callback.iss, fetchFn: oauthFetch.fetch })));
     const record = provider.record;
     // Without a `sub` from the server, the registered client stands for the subject: stable until logout.
     const subject = record.subject ?? `client:${record.clientInformation?.client_id ?? 'unknown'}`;

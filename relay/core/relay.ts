@@ -1,5 +1,6 @@
 // The relay core, composed: one home dir, one instance lock, one durable inbox, one upstream stream, the
 // control-plane client, and the loopback server. Hosted by `push-relay daemon` and by the tray app.
+import { SignInFlow } from '../auth/sign-in-flow.js';
 import { FileSignInStore, type SignInStore } from '../auth/sign-in-store.js';
 import { homePaths, type HomePaths } from '../config/home.js';
 import { acquireInstanceLock, ensureLocalToken, removeRelayJson, writeRelayJson, type InstanceLock } from '../config/instance.js';
@@ -14,6 +15,7 @@ import type { McpHttpOptions } from '../local/mcp/http-host.js';
 import { lazyMcpHttpHost } from '../local/mcp/lazy-host.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../local/server.js';
 import { settingsRoutes, type KeyWriter } from '../local/settings-routes.js';
+import { signInRoutes } from '../local/sign-in-routes.js';
 import { upstreamRoutes } from '../local/upstream-routes.js';
 import { uiRoutes } from '../local/ui-routes.js';
 import { NodeNotifierAdapter } from '../notify/node-notifier.js';
@@ -74,6 +76,8 @@ export interface RunningRelay {
   readonly notifications?: NotificationService;
   /** The settings store the relay and its Settings routes use; a host writes through it too. */
   readonly settings: SettingsStore;
+  /** The interactive OAuth sign-in (and sign-out) for the server in use: the page's /v1/sign-in and the tray's menu. */
+  readonly signIn: SignInFlow;
   close(): Promise<void>;
 }
 
@@ -129,6 +133,18 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     await mcpUpstreams.start(settings.upstreams ?? []);
     cleanup.push(() => mcpUpstreams.close());
 
+    // Sign in / Sign out from the page or the tray: the result is applied as a settings change is (a new
+    // sign-in is a new credential for the running upstream; signing out falls back to the key).
+    const signInFlow = new SignInFlow({
+      store: signIns,
+      server: () => (upstream.target.mode === 'server' ? upstream.target.server : undefined),
+      apply: async () => {
+        const prepared = await upstream.prepare(resolveTarget(settingsStore.read(), overrides, heldKey, signInFor));
+        await prepared.commit();
+      },
+    });
+    cleanup.push(() => signInFlow.cancel(undefined, 'the relay stopped'));
+
     const statusListeners = new Set<(s: RelayStatus) => void>();
     const startedAt = new Date().toISOString();
     let localUrl = '';
@@ -147,6 +163,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         local_url: localUrl,
         upstream: upstream.streamStatus(),
         ...authStatus(upstream),
+        sign_in: signInFlow.current(),
         inbox: { ...inbox.stats() },
         consumers: inbox.listConsumers(),
         ...(notifications ? { notifications: notifications.status() } : {}),
@@ -157,20 +174,15 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         return () => statusListeners.delete(listener);
       },
     };
-    cleanup.push(upstream.onChange(() => {
+    // Whatever a status shows changed: everyone following the status (the stream, the tray) hears it.
+    const broadcastStatus = () => {
       const s = core.status();
       for (const l of statusListeners) l(s);
-    }));
-    cleanup.push(mcpUpstreams.onChange(() => {
-      const s = core.status();
-      for (const l of statusListeners) l(s);
-    }));
-    if (notifications) {
-      cleanup.push(notifications.onChange(() => {
-        const s = core.status();
-        for (const l of statusListeners) l(s);
-      }));
-    }
+    };
+    cleanup.push(upstream.onChange(broadcastStatus));
+    cleanup.push(mcpUpstreams.onChange(broadcastStatus));
+    cleanup.push(signInFlow.onChange(broadcastStatus));
+    if (notifications) cleanup.push(notifications.onChange(broadcastStatus));
 
     const mcp = options.mcp === false ? undefined : lazyMcpHttpHost(core, { log, ...options.mcp });
     const token = ensureLocalToken(paths);
@@ -187,6 +199,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         ...(notifications && notificationRoutes(notifications)),
         ...options.extraRoutes,
         ...upstreamRoutes({ store: settingsStore, status: () => mcpUpstreams.status(), apply: (entries) => mcpUpstreams.apply(entries) }),
+        ...signInRoutes(signInFlow),
         // Last, so no host replaces it: ONE settings handler over ONE store, applied live (settings-routes.ts).
         ...settingsRoutes({
           store: settingsStore,
@@ -232,6 +245,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       inboxUrl: `${local.url}/#token=${token}`,
       notifications,
       settings: settingsStore,
+      signIn: signInFlow,
       close: closeAll,
     };
   } catch (err) {

@@ -25,6 +25,8 @@ export const LOCAL_API = {
   upstreams: '/v1/upstreams',
   /** GET: the live Claude Code sessions; POST: a hook reports its session (relay/sessions/). */
   sessions: '/v1/sessions',
+  signIn: '/v1/sign-in',
+  signOut: '/v1/sign-out',
 } as const;
 
 export type LocalRoute = (typeof LOCAL_API)[keyof typeof LOCAL_API];
@@ -117,6 +119,8 @@ export interface LocalApiQuery {
   '/v1/subscriptions': { include_deleted?: boolean };
   '/v1/topics': { category?: string };
   '/v1/sessions': { include_gone?: boolean };
+  /** DELETE: cancel only this sign-in (a page that started it), not a newer one started elsewhere. */
+  '/v1/sign-in': { id?: string };
 }
 
 type QueryOf<R extends LocalRoute> = R extends keyof LocalApiQuery ? LocalApiQuery[R] : Record<string, never>;
@@ -352,6 +356,8 @@ export interface RelayStatus {
   auth?: AuthStatus;
   /** Standard MCP servers as event sources, in settings order (absent from relays without them). */
   upstreams?: McpUpstreamStatus[];
+  /** The latest sign-in started on this relay (page or tray), while the relay runs. */
+  sign_in?: SignInAttempt | null;
 }
 
 export type AuthStatus =
@@ -367,6 +373,34 @@ export type AuthStatus =
       /** Why the sign-in ended and what to do ("sign in again"), or null. */
       problem: string | null;
     };
+
+/**
+ * One OAuth sign-in the relay runs (relay/auth/sign-in-flow.ts): `POST /v1/sign-in` starts one (`{}`) and
+ * answers with it once its authorization URL is known; `GET` reads the latest (or null); `DELETE` cancels it.
+ * Also under `sign_in` in the status, so the page follows it on the status stream. Server text (`subject`,
+ * `scopes`, `problem`) is neutralized by the relay and shown as text.
+ */
+export interface SignInAttempt {
+  id: string;
+  server: string;
+  state: 'pending' | 'signed_in' | 'failed' | 'cancelled';
+  /** Open it in a browser to approve (the page opens it in a new tab). */
+  authorization_url: string | null;
+  started_at: string;
+  subject: string | null;
+  scopes: string[];
+  problem: string | null;
+}
+
+export interface SignInResponse {
+  sign_in: SignInAttempt | null;
+}
+
+/** `POST /v1/sign-out`: as `push-relay logout` (revoked on the server, removed here, back to the API key). */
+export interface SignOutResponse {
+  signed_out: boolean;
+  message: string;
+}
 
 /** `GET/PUT /v1/settings` (relay/local/settings-routes.ts). */
 export interface SettingsResponse {

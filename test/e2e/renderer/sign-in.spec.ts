@@ -1,4 +1,8 @@
-// The Settings page shows who is signed in with OAuth, the scopes and where the tokens are kept.
+// The Settings page shows who is signed in with OAuth, the scopes and where the tokens are kept; its Sign in
+// button has the relay start the sign-in and opens the push server's consent page in a new tab, and Sign out
+// (confirmed) goes back to the API key.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startReferenceServer } from '../../../relay/reference-server/server.js';
 import { startCli } from '../../helpers/cli.js';
@@ -29,6 +33,48 @@ test('the Settings page names the signed-in account and its scopes, and where to
   } finally {
     await daemon?.kill('SIGTERM');
     await login.kill('SIGKILL');
+    await ref.close();
+    await home.cleanup();
+  }
+});
+
+test('Sign in on the Settings page: approve in the opened tab, the page says signed in; Sign out goes back to the key', async ({ page, context }) => {
+  const ref = await startReferenceServer({ tokens: { 'page-key-0123456789': 'acme' }, oauth: { tenant: 'acme' }, heartbeatMs: 1000 });
+  const home = await tempDir('push-relay-signin-button-e2e-');
+  writeFileSync(join(home.path, 'settings.json'), JSON.stringify({ server: ref.url, apiKey: 'page-key-0123456789', clientId: 'page-button' }));
+  const daemon = startCli(['daemon', '--home', home.path, '--local-port', '0', '--heartbeat-ms', '1000'], ENV);
+  try {
+    const relayUrl = await daemon.line('listening', 30_000);
+    const api = relayApi(relayUrl, home.path);
+    await page.goto(`${relayUrl}/#token=${api.token}&settings`);
+    await expect(page.locator('#set-sign-in')).toContainText('Using the API key');
+    await expect(page.locator('#sign-out-button')).toBeHidden();
+
+    const consentTab = context.waitForEvent('page');
+    await page.click('#sign-in-button');
+    const consent = await consentTab;
+    await expect(page.locator('#sign-in-progress')).toHaveText(/Waiting for the browser/);
+    await expect(page.locator('#sign-in-cancel')).toBeVisible();
+    // noopener: the consent page has no handle on the relay's page.
+    expect(await consent.evaluate(() => window.opener)).toBeNull();
+    await expect(consent.locator('#client-name')).toHaveText('Push Relay');
+    await consent.click('#approve');
+    await expect(consent.locator('h1')).toHaveText('Signed in');
+
+    await expect(page.locator('#sign-in-state')).toHaveText('signed in');
+    await expect(page.locator('#sign-in-progress')).toHaveText('Signed in as acme (push:read subscriptions:write).');
+    await expect(page.locator('#set-sign-in')).toContainText('Signed in with OAuth as acme');
+    await expect(page.locator('#sign-in-button')).toBeHidden();
+    await expect(page.locator('#sign-in-cancel')).toBeHidden();
+
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#sign-out-button');
+    await expect(page.locator('#sign-in-state')).toHaveText('not signed in');
+    await expect(page.locator('#set-sign-in')).toContainText('Using the API key');
+    await expect(page.locator('#sign-in-progress')).toContainText('Signed out');
+    await expect(page.locator('#sign-in-button')).toBeVisible();
+  } finally {
+    await daemon.kill('SIGTERM');
     await ref.close();
     await home.cleanup();
   }

@@ -90,9 +90,14 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
           // Untrusted in size too: one pending SSE event, a JSON answer, an error body are each bounded, as for the
           // Pact control plane (relay/upstream/capped-body.ts).
           fetch: capResponseBodies((input, init) => fetch(input, init)),
-          // The relay reconnects itself (with replay and a reconnected event); the SDK's own GET-stream retries
-          // would hide a dead server from it.
-          reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
+          // The relay reconnects itself (with replay and a reconnected event); the SDK's own stream retries would
+          // hide a dead server from it. The SDK asks its `reconnectionScheduler` exactly when a stream it would
+          // resume (the 2025-era GET stream, or a resumable POST stream) ended without the relay closing it: that
+          // call is the structural signal that no notification will arrive on it again, so the connection counts
+          // as lost and the scheduler never reconnects (one attempt allowed, so that the SDK asks at all). The
+          // ping below stays as the backup for a path that goes silent without ending.
+          reconnectionOptions: { maxRetries: 1, initialReconnectionDelay: 0, maxReconnectionDelay: 0, reconnectionDelayGrowFactor: 1 },
+          reconnectionScheduler: () => end('the event stream dropped'),
         });
   if (transport instanceof StdioClientTransport) {
     // Drained always (a full pipe would stall the server); only the tail is kept, for the exit message.
@@ -114,10 +119,10 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
     const tail = stderrTail.text.trim().split('\n').at(-1);
     end(entry.type === 'stdio' ? `the server process exited${tail ? ` (stderr: ${tail})` : ''}` : 'the connection closed');
   };
-  client.onerror = (err: Error) => {
-    // The HTTP transport reports a dropped GET stream here and then gives up on it (maxRetries 0): without that
-    // stream no notification would ever arrive again, so the connection counts as lost.
-    if (/SSE stream disconnected|Maximum reconnection attempts|Failed to reconnect SSE stream/i.test(err.message)) end(`the event stream dropped: ${err.message}`);
+  client.onerror = () => {
+    // Not a signal of its own: a malformed message or a failed POST fails its request (and is counted there), and a
+    // dropped stream ends the connection through the reconnectionScheduler above, whatever the SDK's text says.
+    // Not logged: a hostile server could make every line of it one.
   };
 
   let ping: NodeJS.Timeout | undefined;

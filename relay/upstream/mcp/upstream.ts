@@ -28,6 +28,8 @@ export interface McpUpstreamDeps {
   queueCapacity?: number;
   connectTimeoutMs?: number;
   pingIntervalMs?: number;
+  /** Listen streams per connection before a merge (relay/upstream/mcp/connection.ts "Listen streams"). */
+  maxListenStreams?: number;
   now?: () => Date;
 }
 
@@ -59,6 +61,8 @@ export class McpUpstream {
    * first connect of this run records the gap since the last stored event. Undefined for a brand-new source.
    */
   #startGap: { lastStoredAt: string | null } | undefined;
+  /** When the connection closed its listen streams to merge them (relay/upstream/mcp/connection.ts "Listen streams"). */
+  #resubscribeSince: number | undefined;
   readonly #listeners = new Set<() => void>();
   #running: Promise<void> | undefined;
 
@@ -147,6 +151,11 @@ export class McpUpstream {
         // The same entry talks to the same server: once it spoke 2025-era, reconnects skip the era probe.
         knownLegacy: this.#protocolVersion !== null && this.#protocolVersion < '2026-07-28',
         onNotification: (method, params) => this.#onNotification(method, params),
+        maxListenStreams: this.#d.maxListenStreams,
+        onResubscribeGap: (phase) => {
+          if (phase === 'start') this.#resubscribeSince ??= Date.now();
+          else this.#flushGap();
+        },
         onSubscribed: (count) => {
           this.#subscribed = count;
           this.#changed();
@@ -212,8 +221,10 @@ export class McpUpstream {
     let gap: ReconnectGap | undefined;
     if (this.#startGap) gap = { cause: 'restarted', lastStoredAt: this.#startGap.lastStoredAt };
     else if (this.#downSince !== undefined) gap = { cause: 'connection_lost', downForMs: Date.now() - this.#downSince };
+    else if (this.#resubscribeSince !== undefined) gap = { cause: 'resubscribed', downForMs: Date.now() - this.#resubscribeSince };
     this.#startGap = undefined;
     this.#downSince = undefined;
+    this.#resubscribeSince = undefined;
     if (gap) this.#writer?.push(reconnectedEvent(this.entry.name, gap, this.#now()));
   }
 

@@ -15,6 +15,8 @@ export interface V2TestServer {
   addResource(uri: string): void;
   /** Requests seen, by JSON-RPC method (a subscription replay shows up as a second `subscriptions/listen`). */
   readonly methods: string[];
+  /** The filter (`params.notifications`) of every `subscriptions/listen` request seen, in order. */
+  readonly listens: Record<string, unknown>[];
   /** Stops serving: open streams drop, the port is released. */
   stop(): Promise<void>;
   /** Serves again on the same port. */
@@ -24,6 +26,7 @@ export interface V2TestServer {
 
 export async function startV2TestServer(options: { port?: number; headers?: Record<string, string> } = {}): Promise<V2TestServer> {
   const methods: string[] = [];
+  const listens: Record<string, unknown>[] = [];
   const extra: string[] = [];
   let handler!: McpHttpHandler;
   let http: Server | undefined;
@@ -59,8 +62,9 @@ export async function startV2TestServer(options: { port?: number; headers?: Reco
         let parsed: unknown;
         try {
           parsed = body ? JSON.parse(body) : undefined;
-          const m = (parsed as { method?: unknown } | undefined)?.method;
+          const { method: m, params } = (parsed ?? {}) as { method?: unknown; params?: { notifications?: Record<string, unknown> } };
           if (typeof m === 'string') methods.push(m);
+          if (m === 'subscriptions/listen') listens.push(params?.notifications ?? {});
         } catch {
           parsed = undefined;
         }
@@ -90,6 +94,7 @@ export async function startV2TestServer(options: { port?: number; headers?: Reco
       resourceUpdated: (uri) => handler.notify.resourceUpdated(uri),
     },
     methods,
+    listens,
     addResource: (uri) => extra.push(uri),
     stop,
     restart: listen,

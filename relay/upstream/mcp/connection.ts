@@ -8,7 +8,16 @@
 //     server answers `notifications/subscriptions/acknowledged` with the honoured subset, and every notification on
 //     the stream carries the subscription id in `_meta` (`io.modelcontextprotocol/subscriptionId`).
 //   - 2025 era: `resources/subscribe` per URI; list-changed notifications arrive unsolicited.
-import { Client, StreamableHTTPClientTransport, type SubscriptionFilter } from '@modelcontextprotocol/client';
+//
+// Listen streams (2026-07-28), when a changed resource list brings new URIs: a server sends a notification on every
+// open listen stream whose filter covers it, and MCP notifications carry no id, so two streams covering the same
+// URI would store an update twice while both are open, and no client can tell which copies are the same one
+// (content is not identity: a server may legitimately send the same `resources/updated` twice). Closing the old
+// stream before opening the new one instead loses what is sent in between. So the relay opens one more stream
+// for the new URIs only (no list-changed filters): the filters never overlap, and the old stream is never
+// closed, so there is neither a duplicate nor a gap. Streams are bounded (maxListenStreams): past that the relay
+// merges them by close-then-listen, and says so with an `mcp.upstream.reconnected` event (cause `resubscribed`).
+import { Client, StreamableHTTPClientTransport, type McpSubscription, type SubscriptionFilter } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { UpstreamEntry } from '../../config/upstreams.js';
 import { MAX_FRAME_BYTES } from '../../protocol/limits.js';
@@ -25,6 +34,8 @@ const MAX_LISTED_RESOURCES = 10_000;
 const MAX_LIST_PAGES = 100;
 /** Resources subscribed at most per upstream. */
 export const MAX_SUBSCRIBED = 1000;
+/** Open `subscriptions/listen` streams at most per connection before they are merged into one (see above). */
+export const MAX_LISTEN_STREAMS = 8;
 /** The tail of a stdio server's stderr kept for the error message when it exits. */
 const STDERR_TAIL_CHARS = 2000;
 
@@ -46,6 +57,13 @@ export interface ConnectionOptions {
   knownLegacy?: boolean;
   /** The number of subscribed resources changed after connect (a changed list brought new ones). */
   onSubscribed?(count: number): void;
+  /** Listen streams at most before a merge (default MAX_LISTEN_STREAMS). */
+  maxListenStreams?: number;
+  /**
+   * A merge of listen streams: `start` once the old streams are closed (from here notifications may be missed),
+   * `end` once the new one is acknowledged.
+   */
+  onResubscribeGap?(phase: 'start' | 'end'): void;
 }
 
 export interface OpenConnection {
@@ -90,9 +108,14 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
           // Untrusted in size too: one pending SSE event, a JSON answer, an error body are each bounded, as for the
           // Pact control plane (relay/upstream/capped-body.ts).
           fetch: capResponseBodies((input, init) => fetch(input, init)),
-          // The relay reconnects itself (with replay and a reconnected event); the SDK's own GET-stream retries
-          // would hide a dead server from it.
-          reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
+          // The relay reconnects itself (with replay and a reconnected event); the SDK's own stream retries would
+          // hide a dead server from it. The SDK asks its `reconnectionScheduler` exactly when a stream it would
+          // resume (the 2025-era GET stream, or a resumable POST stream) ended without the relay closing it: that
+          // call is the structural signal that no notification will arrive on it again, so the connection counts
+          // as lost and the scheduler never reconnects (one attempt allowed, so that the SDK asks at all). The
+          // ping below stays as the backup for a path that goes silent without ending.
+          reconnectionOptions: { maxRetries: 1, initialReconnectionDelay: 0, maxReconnectionDelay: 0, reconnectionDelayGrowFactor: 1 },
+          reconnectionScheduler: () => end('the event stream dropped'),
         });
   if (transport instanceof StdioClientTransport) {
     // Drained always (a full pipe would stall the server); only the tail is kept, for the exit message.
@@ -114,18 +137,19 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
     const tail = stderrTail.text.trim().split('\n').at(-1);
     end(entry.type === 'stdio' ? `the server process exited${tail ? ` (stderr: ${tail})` : ''}` : 'the connection closed');
   };
-  client.onerror = (err: Error) => {
-    // The HTTP transport reports a dropped GET stream here and then gives up on it (maxRetries 0): without that
-    // stream no notification would ever arrive again, so the connection counts as lost.
-    if (/SSE stream disconnected|Maximum reconnection attempts|Failed to reconnect SSE stream/i.test(err.message)) end(`the event stream dropped: ${err.message}`);
+  client.onerror = () => {
+    // Not a signal of its own: a malformed message or a failed POST fails its request (and is counted there), and a
+    // dropped stream ends the connection through the reconnectionScheduler above, whatever the SDK's text says.
+    // Not logged: a hostile server could make every line of it one.
   };
 
   let ping: NodeJS.Timeout | undefined;
-  let subscription: { close(): Promise<void> } | undefined;
+  // The open listen streams (2026-07-28), with disjoint filters (see "Listen streams" above).
+  let subscriptions: McpSubscription[] = [];
   const close = async () => {
     end('closed by the relay');
     if (ping) clearInterval(ping);
-    await subscription?.close().catch(() => undefined);
+    await Promise.all(subscriptions.map((sub) => sub.close().catch(() => undefined)));
     await client.close().catch(() => undefined);
   };
 
@@ -143,19 +167,20 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
     const caps = client.getServerCapabilities() ?? {};
     let uris = caps.resources ? await chooseUris(client, entry.resources.subscribe, opts) : [];
     const modern = protocolVersion >= '2026-07-28';
-    const listen = async (resourceSubscriptions: string[]) => {
+    /** One more listen stream; the list-changed filters go on the first (or merged) stream only. */
+    const listen = async (resourceSubscriptions: string[], listChanged: boolean) => {
       const filter: SubscriptionFilter = {
         ...(resourceSubscriptions.length > 0 ? { resourceSubscriptions } : {}),
-        ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
-        ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
-        ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
+        ...(listChanged && caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
+        ...(listChanged && caps.tools?.listChanged ? { toolsListChanged: true } : {}),
+        ...(listChanged && caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
       };
       if (Object.keys(filter).length === 0) return;
       const sub = await client.listen(filter, opts);
-      subscription = sub;
+      subscriptions.push(sub);
       void sub.closed.then((why) => {
-        // A re-listen closes the old one locally; only the current one's end is the connection's.
-        if (why !== 'local' && subscription === sub) end(why === 'graceful' ? 'the server ended the subscription' : 'the subscription stream dropped');
+        // A merge closes streams locally; any stream still in use ending otherwise is the connection's end.
+        if (why !== 'local' && subscriptions.includes(sub)) end(why === 'graceful' ? 'the server ended the subscription' : 'the subscription stream dropped');
       });
     };
     const subscribe = async (list: readonly string[]) => {
@@ -168,25 +193,38 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
         }
       }
     };
-    if (modern) await listen(uris);
+    if (modern) await listen(uris, true);
     else await subscribe(uris);
     if (caps.resources && entry.resources.subscribe.some(isUriGlob)) {
       // New resources matching a glob are watched too: on a changed list, choose again and subscribe to what is
-      // new (2025 era), or listen again with the new set (2026-07-28: one listen carries every URI).
+      // new (2025 era), or open one more listen stream for it (2026-07-28, "Listen streams" above). Resources no
+      // longer listed stay subscribed (a server sends nothing for a resource that is gone).
+      const maxStreams = Math.max(1, o.maxListenStreams ?? MAX_LISTEN_STREAMS);
       let refreshing: Promise<void> = Promise.resolve();
       onListChanged = () => {
         refreshing = refreshing.then(async () => {
           if (isEnded) return;
           try {
             const next = await chooseUris(client, entry.resources.subscribe, opts);
-            const added = next.filter((u) => !uris.includes(u));
+            const added = next.filter((u) => !uris.includes(u)).slice(0, Math.max(0, MAX_SUBSCRIBED - uris.length));
             if (added.length === 0) return;
-            uris = next;
-            if (modern) {
-              const old = subscription;
-              await listen(next);
-              await old?.close();
-            } else await subscribe(added);
+            uris = [...uris, ...added];
+            if (!modern) await subscribe(added);
+            else if (subscriptions.length < maxStreams) await listen(added, subscriptions.length === 0);
+            else {
+              const old = subscriptions;
+              subscriptions = [];
+              await Promise.all(old.map((sub) => sub.close()));
+              o.onResubscribeGap?.('start');
+              try {
+                await listen(uris, true);
+              } catch (err) {
+                // Nothing is listening now: the connection is of no use; the upstream reconnects and replays.
+                end(`listening again failed: ${(err as Error).message}`);
+                return;
+              }
+              o.onResubscribeGap?.('end');
+            }
             o.onSubscribed?.(uris.length);
           } catch (err) {
             o.log(`re-reading the resource list failed: ${neutralizeText((err as Error).message, 300)}`);

@@ -16,6 +16,8 @@ import type { ResourceContent } from './resource-content.js';
 import { droppedEvent, mcpSource, MCP_TOPIC, toPushEvent, type PendingMcpEvent } from './topics.js';
 
 export const DEFAULT_QUEUE_CAPACITY = 1000;
+/** How many of the newest `mcp.*` events are searched for this source's last one (once per upstream start). */
+const LAST_STORED_SCAN = 10_000;
 /** Events per append: one write stays small even when a flood keeps the queue full. */
 const MAX_BATCH = 500;
 /**
@@ -27,7 +29,7 @@ export const DROPPED_REPORT_INTERVAL_MS = 5_000;
 
 export interface InboxWriterOptions {
   upstream: string;
-  inbox: Pick<Inbox, 'append' | 'resumeCursor'>;
+  inbox: Pick<Inbox, 'append' | 'resumeCursor' | 'recent'>;
   capacity?: number;
   /** Fetches a resource's content for `mcp.resource.updated` (readContent on); undefined = never. */
   readContent?: (uri: string) => Promise<ResourceContent | undefined>;
@@ -77,6 +79,17 @@ export class McpInboxWriter {
       dropped: this.#dropped,
       write_failures: this.#writeFailures,
     };
+  }
+
+  /**
+   * Whether this source has stored events before (its durable cursor exists), and when the newest one still
+   * kept was stored (null when retention let it go, or when more than the newest 10,000 MCP events are other
+   * upstreams'; the inbox has no per-source lookup, and this runs once per start).
+   */
+  history(): { lastStoredAt: string | null } | undefined {
+    if (this.#o.inbox.resumeCursor(this.#source) === undefined) return undefined;
+    const last = this.#o.inbox.recent(LAST_STORED_SCAN, { topic: 'mcp.*' }).find((e) => e.server === this.#source.server && e.tenant === this.#source.tenant);
+    return { lastStoredAt: last?.received_at ?? null };
   }
 
   /** Called after each append (stats changed). Returns an unsubscribe. */

@@ -68,12 +68,33 @@ export function notificationEvent(upstream: string, method: string, params: unkn
   return { topic, payload, occurred_at: now.toISOString(), uri };
 }
 
-export function reconnectedEvent(upstream: string, downForMs: number, now: Date): PendingMcpEvent {
-  return {
-    topic: MCP_TOPIC.reconnected,
-    payload: { upstream, down_for_ms: downForMs, may_have_missed_updates: true, note: NO_RESUME_NOTE },
-    occurred_at: now.toISOString(),
-  };
+/**
+ * Why a gap may lie behind an `mcp.upstream.reconnected` event:
+ *   - `connection_lost`: this run's connection ended and was made again (`down_for_ms` between the two);
+ *   - `restarted`: the upstream's first connect in this run (the relay was restarted, or the entry enabled,
+ *     gated on or changed) while its source already has events: nothing was connected from the last stored
+ *     event (`not_connected_from`; null when retention let it go) to this connect (`not_connected_until`);
+ *   - `resubscribed`: the relay closed its subscription streams and listened again with one new set
+ *     (relay/upstream/mcp/connection.ts "listen streams"): `down_for_ms` between the close and the acknowledgement.
+ */
+export type ReconnectGap =
+  | { cause: 'connection_lost' | 'resubscribed'; downForMs: number }
+  | { cause: 'restarted'; lastStoredAt: string | null };
+
+export function reconnectedEvent(upstream: string, gap: ReconnectGap, now: Date): PendingMcpEvent {
+  const at = now.toISOString();
+  const payload: Record<string, unknown> =
+    gap.cause === 'restarted'
+      ? {
+          upstream,
+          cause: gap.cause,
+          not_connected_from: gap.lastStoredAt,
+          not_connected_until: at,
+          may_have_missed_updates: true,
+          note: `the relay was not running or not connected to this server between ${gap.lastStoredAt ?? 'its last stored event (no longer kept)'} and ${at}; ${NO_RESUME_NOTE}`,
+        }
+      : { upstream, cause: gap.cause, down_for_ms: gap.downForMs, may_have_missed_updates: true, note: NO_RESUME_NOTE };
+  return { topic: MCP_TOPIC.reconnected, payload, occurred_at: at };
 }
 
 export function droppedEvent(upstream: string, count: number, capacity: number, now: Date): PendingMcpEvent {

@@ -16,18 +16,20 @@ import { Backoff, type BackoffOptions } from '../backoff.js';
 import { describeError } from '../errors.js';
 import { openConnection, type OpenConnection } from './connection.js';
 import { McpInboxWriter } from './inbox-writer.js';
-import { notificationEvent, reconnectedEvent } from './topics.js';
+import { notificationEvent, reconnectedEvent, type ReconnectGap } from './topics.js';
 
 export type { McpUpstreamStatus };
 export type McpUpstreamState = McpUpstreamStatus['state'];
 
 export interface McpUpstreamDeps {
-  inbox: Pick<Inbox, 'append' | 'resumeCursor'>;
+  inbox: Pick<Inbox, 'append' | 'resumeCursor' | 'recent'>;
   log: (line: string) => void;
   backoff?: Partial<BackoffOptions>;
   queueCapacity?: number;
   connectTimeoutMs?: number;
   pingIntervalMs?: number;
+  /** Listen streams per connection before a merge (relay/upstream/mcp/connection.ts "Listen streams"). */
+  maxListenStreams?: number;
   now?: () => Date;
 }
 
@@ -54,6 +56,13 @@ export class McpUpstream {
   #lastError: { message: string; at: string } | undefined;
   /** When the last connection ended (for the reconnected event), undefined before the first connect. */
   #downSince: number | undefined;
+  /**
+   * Set at start when the source already has events (a relay restart, or the entry enabled or changed): the
+   * first connect of this run records the gap since the last stored event. Undefined for a brand-new source.
+   */
+  #startGap: { lastStoredAt: string | null } | undefined;
+  /** When the connection closed its listen streams to merge them (relay/upstream/mcp/connection.ts "Listen streams"). */
+  #resubscribeSince: number | undefined;
   readonly #listeners = new Set<() => void>();
   #running: Promise<void> | undefined;
 
@@ -82,6 +91,8 @@ export class McpUpstream {
   /** Starts connecting (nothing for a disabled or gated entry). */
   start(): void {
     if (this.#state !== 'connecting' || this.#running) return;
+    // Read before any connect: a notification arriving during the first connect must not count as history.
+    this.#startGap = this.#writer?.history();
     this.#running = this.#connect();
   }
 
@@ -140,6 +151,11 @@ export class McpUpstream {
         // The same entry talks to the same server: once it spoke 2025-era, reconnects skip the era probe.
         knownLegacy: this.#protocolVersion !== null && this.#protocolVersion < '2026-07-28',
         onNotification: (method, params) => this.#onNotification(method, params),
+        maxListenStreams: this.#d.maxListenStreams,
+        onResubscribeGap: (phase) => {
+          if (phase === 'start') this.#resubscribeSince ??= Date.now();
+          else this.#flushGap();
+        },
         onSubscribed: (count) => {
           this.#subscribed = count;
           this.#changed();
@@ -166,7 +182,7 @@ export class McpUpstream {
     this.#connects++;
     this.#protocolVersion = connection.protocolVersion;
     this.#subscribed = connection.subscribedUris.length;
-    if (this.#downSince !== undefined) this.#writer?.push(reconnectedEvent(this.entry.name, Date.now() - this.#downSince, this.#now()));
+    this.#flushGap();
     this.#setState('connected');
     const notificationsBefore = this.#notifications;
     this.#d.log(`upstream ${this.entry.name}: connected (${connection.protocolVersion}, ${connection.subscribedUris.length} resource subscription(s))`);
@@ -180,8 +196,9 @@ export class McpUpstream {
 
   /** Records the failure and schedules the next connect (for stdio: the restart) with backoff. */
   #fail(message: string, openForMs: number, deliveredEvent: boolean): void {
-    // Only a connection that was up can have missed something: a first connect that keeps failing records none.
-    if (this.#connects > 0) this.#downSince ??= Date.now();
+    // Only a connection that was up can have missed something: a first connect that keeps failing records none
+    // (beyond the start gap, still pending then).
+    if (this.#connects > 0 || this.#notifications > 0) this.#downSince ??= Date.now();
     this.#lastError = { message: neutralizeText(message, 600), at: this.#now().toISOString() };
     this.#backoff.settle({ openForMs, deliveredEvent });
     const delay = this.#backoff.next();
@@ -195,9 +212,26 @@ export class McpUpstream {
     this.#timer.unref?.();
   }
 
+  /**
+   * Records the pending gap, if any, once: before the first notification of the new connection (one may arrive
+   * while the connect is still subscribing) or when the connect completes, whichever comes first, so the
+   * reconnected event comes before what follows the gap.
+   */
+  #flushGap(): void {
+    let gap: ReconnectGap | undefined;
+    if (this.#startGap) gap = { cause: 'restarted', lastStoredAt: this.#startGap.lastStoredAt };
+    else if (this.#downSince !== undefined) gap = { cause: 'connection_lost', downForMs: Date.now() - this.#downSince };
+    else if (this.#resubscribeSince !== undefined) gap = { cause: 'resubscribed', downForMs: Date.now() - this.#resubscribeSince };
+    this.#startGap = undefined;
+    this.#downSince = undefined;
+    this.#resubscribeSince = undefined;
+    if (gap) this.#writer?.push(reconnectedEvent(this.entry.name, gap, this.#now()));
+  }
+
   #onNotification(method: string, params: unknown): void {
     const event = notificationEvent(this.entry.name, method, params, this.#now());
     if (!event) return;
+    this.#flushGap();
     this.#notifications++;
     this.#lastEventAt = event.occurred_at;
     this.#writer?.push(event);

@@ -74,6 +74,52 @@ describe('MCP upstream on a 2026-07-28 server', () => {
     expect(upstream.status().state).toBe('connected'); // the re-listen did not count as a lost connection
   });
 
+  it('new resources get a listen stream of their own: the filters never overlap, so an update is stored once and none is missed', async () => {
+    const s = await server();
+    const { upstream, inbox } = startUpstream(cleanups, entry({ name: 'modern', type: 'http', url: s.url, resources: { subscribe: ['test://*'] } }));
+    await waitForState(upstream, 'connected');
+    s.addResource('test://new');
+    s.notify.resourcesChanged();
+    await waitFor(() => upstream.status().subscribed_uris === 3, { what: 'the new resource subscribed' });
+    // The first stream stays as it was; the second carries only the new URI and no list-changed filter (a second
+    // stream with the same filters would receive every list change twice).
+    expect(s.listens).toEqual([
+      { resourceSubscriptions: ['test://a', 'test://b'], resourcesListChanged: true, toolsListChanged: true, promptsListChanged: true },
+      { resourceSubscriptions: ['test://new'] },
+    ]);
+    for (let i = 0; i < 5; i++) {
+      s.notify.resourceUpdated('test://a');
+      s.notify.resourceUpdated('test://new');
+    }
+    s.notify.toolsChanged();
+    // The tools change comes on the first stream after its five test://a updates: once it is stored, everything of
+    // that stream is; the second stream's five are waited for by count.
+    await waitFor(() => topics(inbox, MCP_TOPIC.toolsListChanged).length === 1 && topics(inbox, MCP_TOPIC.resourceUpdated).length >= 10, { what: 'ten updates and the tools change' });
+    const updates = topics(inbox, MCP_TOPIC.resourceUpdated).map((e) => e.payload.uri);
+    expect(updates.filter((u) => u === 'test://a')).toHaveLength(5);
+    expect(updates.filter((u) => u === 'test://new')).toHaveLength(5);
+    expect(topics(inbox, MCP_TOPIC.resourcesListChanged)).toHaveLength(1); // the one list change, once
+    expect(topics(inbox, MCP_TOPIC.reconnected)).toEqual([]);
+    expect(upstream.status()).toMatchObject({ state: 'connected', connects: 1 });
+  });
+
+  it('past the stream limit the streams are merged by close-then-listen, and the gap is said in one reconnected event', async () => {
+    const s = await server();
+    const { upstream, inbox } = startUpstream(cleanups, entry({ name: 'modern', type: 'http', url: s.url, resources: { subscribe: ['test://*'] } }), { maxListenStreams: 1 });
+    await waitForState(upstream, 'connected');
+    s.addResource('test://new');
+    s.notify.resourcesChanged();
+    const [gap] = await waitForEvents(inbox, MCP_TOPIC.reconnected, 1);
+    expect(gap!.payload).toMatchObject({ upstream: 'modern', cause: 'resubscribed', may_have_missed_updates: true, note: NO_RESUME_NOTE });
+    expect(typeof gap!.payload.down_for_ms).toBe('number');
+    expect(s.listens.at(-1)).toEqual({ resourceSubscriptions: ['test://a', 'test://b', 'test://new'], resourcesListChanged: true, toolsListChanged: true, promptsListChanged: true });
+    s.notify.resourceUpdated('test://new');
+    const [e] = await waitForEvents(inbox, MCP_TOPIC.resourceUpdated, 1);
+    expect(e!.payload.uri).toBe('test://new');
+    expect(e!.seq).toBeGreaterThan(gap!.seq);
+    expect(upstream.status()).toMatchObject({ state: 'connected', connects: 1, subscribed_uris: 3 });
+  });
+
   it('without allowPush: never connects and stores nothing', async () => {
     const s = await server();
     const { upstream, inbox } = startUpstream(cleanups, entry({ name: 'gated', type: 'http', url: s.url, allowPush: false, resources: { subscribe: ['test://*'] } }));

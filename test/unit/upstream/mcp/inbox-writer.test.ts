@@ -18,6 +18,7 @@ function gatedInbox() {
       return memory.append(events);
     },
     resumeCursor: memory.resumeCursor.bind(memory),
+    recent: memory.recent.bind(memory),
   };
   return {
     memory,

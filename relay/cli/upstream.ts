@@ -105,6 +105,13 @@ async function add(argv: string[]): Promise<void> {
   save(store, [...list, parsed.data]);
   const gate = parsed.data.allowPush ? 'its notifications reach the inbox' : 'allowPush is off: nothing of it is stored until you add it again with --allow-push';
   process.stdout.write(`added upstream ${name} (${parsed.data.enabled ? 'enabled' : 'disabled'}; ${gate})\n`);
+  // No resource is subscribed unless named: a server may list thousands, and each subscription is a promise of
+  // traffic. Say so, or a newcomer waits for resource updates that were never asked for.
+  if (parsed.data.allowPush && parsed.data.resources.subscribe.length === 0) {
+    process.stdout.write(
+      `no resources subscribed: only list changes (mcp.*.list_changed) will arrive; to get resource updates, add it again with --subscribe 'GLOB-OR-URI' (push-relay upstream remove ${name} first)\n`,
+    );
+  }
 }
 
 /** `K: V` / `K=V` pairs into an object; a malformed one is a usage error showing the form. */

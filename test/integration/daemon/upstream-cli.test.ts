@@ -28,6 +28,8 @@ describe('push-relay upstream', () => {
     expect((await cli(h, 'add', 'web', '--url', 'https://mcp.example/mcp', '--header', 'Authorization: Bearer sekrit')).code).toBe(0);
     const r = await runCli(['upstream', 'add', 'local', '--stdio', '--allow-push', '--env', 'A=1', '--home', h, '--', 'node', 'server.js', '--flag'], CLEAN_ENV);
     expect(r.code).toBe(0);
+    // Pushing, but no resource named: the command says only list changes will arrive, and how to get updates.
+    expect(r.stdout).toContain("no resources subscribed: only list changes (mcp.*.list_changed) will arrive; to get resource updates, add it again with --subscribe");
     expect(settings(h).upstreams).toEqual([
       expect.objectContaining({ name: 'web', type: 'http', url: 'https://mcp.example/mcp', headers: { Authorization: 'Bearer sekrit' }, allowPush: false, enabled: true }),
       expect.objectContaining({ name: 'local', type: 'stdio', command: 'node', args: ['server.js', '--flag'], env: { A: '1' }, allowPush: true }),
@@ -104,6 +106,7 @@ describe('push-relay upstream', () => {
       CLEAN_ENV,
     );
     expect(add.code).toBe(0);
+    expect(add.stdout).not.toContain('no resources subscribed');
     await waitFor(async () => (await cli(h, 'list')).stdout.includes('everything  stdio') && (await cli(h, 'list')).stdout.includes(' connected'), {
       timeoutMs: 30_000,
       intervalMs: 200,

@@ -1,7 +1,7 @@
 // Settings: the push server URL, client id and API key (write-only: the page only ever learns whether a key is
 // set), written through /v1/settings; the notification policy's slot; and facts about this relay.
 import { ApiError, errorText, type RelayClient } from './api.js';
-import { LOCAL_API, localApiPath, type NotificationStatus, type RelayStatus, type SettingsResponse, type SignInResponse, type SignOutResponse } from '../relay/protocol/local-api.js';
+import { LOCAL_API, localApiPath, type NotificationStatus, type RelayStatus, type SettingsResponse, type SignInRequest, type SignInResponse, type SignOutResponse } from '../relay/protocol/local-api.js';
 import { $, clear, h } from './dom.js';
 import { absoluteTime, plural } from './format.js';
 
@@ -111,7 +111,7 @@ export class SettingsView {
     state.textContent = signedIn ? 'signed in' : 'not signed in';
     state.classList.toggle('set', signedIn);
     if (s.mode === 'demo' || !auth) {
-      help.textContent = 'Demo mode needs no credentials. To sign in, save a server URL first.';
+      help.textContent = 'Demo mode needs no credentials. To use a push server without an API key, enter its URL and Sign in: once you approve, it is saved and used.';
     } else if (auth.method === 'oauth' && auth.signed_in) {
       const scopes = auth.scopes.length > 0 ? ` (${auth.scopes.join(' ')})` : '';
       help.textContent = `Signed in with OAuth as ${auth.subject ?? 'unknown'}${scopes}. Tokens are kept in ${auth.stored_in}.`;
@@ -123,7 +123,10 @@ export class SettingsView {
     const attempt = s.sign_in ?? null;
     const pending = attempt?.state === 'pending';
     const server = s.mode === 'server';
-    $('sign-in-button').hidden = !server || signedIn;
+    // In demo mode no server is saved: the sign-in names one (the relay saves it once signed in).
+    $('sign-in-server').hidden = server;
+    $<HTMLInputElement>('sign-in-server').disabled = pending;
+    $('sign-in-button').hidden = server && signedIn;
     $<HTMLButtonElement>('sign-in-button').disabled = pending;
     $('sign-in-cancel').hidden = !pending;
     $('sign-out-button').hidden = !server || auth?.method !== 'oauth';
@@ -138,9 +141,15 @@ export class SettingsView {
   }
 
   async #signIn(): Promise<void> {
+    const field = $<HTMLInputElement>('sign-in-server');
+    const request: SignInRequest = {};
+    if (!field.hidden) {
+      if (field.value.trim() === '') return this.#setSignInProgress('Enter the push server URL to sign in to.', 'error');
+      request.server = field.value.trim();
+    }
     this.#setSignInProgress('Starting the sign-in…', '');
     try {
-      const { sign_in: attempt } = await this.#d.client.post<SignInResponse>(LOCAL_API.signIn, {});
+      const { sign_in: attempt } = await this.#d.client.post<SignInResponse>(LOCAL_API.signIn, request);
       if (!attempt?.authorization_url) throw new Error('the relay did not return a sign-in page');
       this.#signInId = attempt.id;
       // noopener: the push server's page gets no handle on this one (in the tray app the window goes to the system browser).

@@ -20,8 +20,13 @@ export interface SignInFlowOptions {
   store: SignInStore;
   /** The push server the relay uses now; undefined in demo mode (nothing to sign in to). */
   server: () => ServerUrl | undefined;
-  /** Switches the running relay to what the store now holds (relay/core/relay.ts: the settings route's switch). */
-  apply: () => Promise<void>;
+  /**
+   * Switches the running relay to what the store now holds (relay/core/relay.ts: the settings route's switch, in
+   * its queue). With `server`, the sign-in was to that server, named at the start: it is saved as the server too.
+   */
+  apply: (server?: ServerUrl) => Promise<void>;
+  /** Refuses (throws a RelayError) a server named at the start that the relay could not switch to. */
+  acceptServer?: (server: ServerUrl) => void;
   fetch?: FetchFn;
   /** How long to wait for the browser (sign-in.ts default: 5 minutes). */
   timeoutMs?: number;
@@ -63,10 +68,13 @@ export class SignInFlow {
    * Starts a sign-in to the configured server (cancelling one in progress) and answers once the authorization URL
    * is known; `open` also gets it (the tray opens the system browser; the page opens it itself). Throws when the
    * sign-in fails before that (no server, no OAuth on it, registration refused): a RelayError saying which.
+   * `requested` names the server to sign in to (a newcomer in demo mode has none saved); once signed in, the relay
+   * saves it and switches to it, so a sign-in is a way to set the server without an API key.
    */
-  async start(open?: (url: URL) => void | Promise<void>): Promise<StartedSignIn> {
-    const server = this.#o.server();
-    if (!server) throw new RelayError('config', 'sign_in_needs_server', 'demo mode needs no sign-in; set a push server URL first, then sign in');
+  async start(open?: (url: URL) => void | Promise<void>, requested?: ServerUrl): Promise<StartedSignIn> {
+    if (requested) this.#o.acceptServer?.(requested);
+    const server = requested ?? this.#o.server();
+    if (!server) throw new RelayError('config', 'sign_in_needs_server', 'demo mode needs no sign-in; name the push server to sign in to (or save its URL first), then sign in');
     this.cancel(undefined, 'replaced by a newer sign-in');
     const abort = new AbortController();
     this.#abort = abort;
@@ -101,7 +109,7 @@ export class SignInFlow {
       try {
         const record = await finished;
         if (abort.signal.aborted) return attempt;
-        await this.#o.apply();
+        await this.#o.apply(requested);
         this.#end(attempt, { state: 'signed_in', subject: said(record.subject ?? 'unknown'), scopes: (record.tokens?.scope ?? '').split(' ').filter(Boolean).map((s) => said(s)) });
       } catch (err) {
         if (abort.signal.aborted) return attempt; // cancel() already said why

@@ -11,7 +11,7 @@ import { SignInError, type SignInErrorCode } from './errors.js';
 import { createOAuthFetch } from './oauth-fetch.js';
 import { startLoopbackRedirect } from './loopback-redirect.js';
 import { RelayOAuthProvider } from './provider.js';
-import type { SignInRecord, SignInStore } from './sign-in-store.js';
+import { MemorySignInStore, type SignInRecord, type SignInStore } from './sign-in-store.js';
 
 export interface SignInOptions {
   server: ServerUrl;
@@ -45,7 +45,10 @@ export async function signIn(o: SignInOptions): Promise<SignInRecord> {
   const unlessCancelled = <T>(p: Promise<T>) => Promise.race([p, cancelled]);
   try {
     const provider = new RelayOAuthProvider({
-      store: o.store,
+      // All or nothing: what the SDK saves along the way (discovery, a registration, the verifier) stays with this
+      // attempt, in memory; the stored sign-in is replaced only by a finished one below. A cancelled or failed
+      // attempt therefore leaves a stored sign-in exactly as it was (it keeps its tokens across a restart).
+      store: new MemorySignInStore(),
       record: start,
       interactive: { redirectUrl: redirect.url, open: o.open },
       subject: () => oauthFetch.lastSubject,

@@ -14,7 +14,7 @@ import type { RelayCore, RelayStatus } from '../local/core.js';
 import type { McpHttpOptions } from '../local/mcp/http-host.js';
 import { lazyMcpHttpHost } from '../local/mcp/lazy-host.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../local/server.js';
-import { settingsRoutes, type KeyWriter } from '../local/settings-routes.js';
+import { settingsRoutes, settingsWriter, type KeyWriter, type SettingsRoutesOptions } from '../local/settings-routes.js';
 import { signInRoutes } from '../local/sign-in-routes.js';
 import { upstreamRoutes } from '../local/upstream-routes.js';
 import { uiRoutes } from '../local/ui-routes.js';
@@ -23,6 +23,7 @@ import type { Notifier } from '../notify/notifier.js';
 import { notificationRoutes } from '../notify/routes.js';
 import { NotificationService } from '../notify/service.js';
 import { normalizeServerUrl } from '../upstream/server-url.js';
+import { RelayError } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { RelayConfigError } from './errors.js';
 import { LiveUpstream } from './live-upstream.js';
@@ -135,13 +136,44 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 
     // Sign in / Sign out from the page or the tray: the result is applied as a settings change is (a new
     // sign-in is a new credential for the running upstream; signing out falls back to the key).
+    // Every live settings change, the page's PUT and a sign-in's switch alike, goes through this one writer: one
+    // at a time, validated, built, written, then switched (settings-routes.ts).
+    const prepareSettings: SettingsRoutesOptions['prepare'] = async (next, key) => {
+      if (next.server && next.server !== 'demo') normalizeServerUrl(next.server); // refuse a bad URL even when --server wins
+      const held = key === undefined ? heldKey : (key ?? undefined);
+      const before = upstream.target;
+      const target = resolveTarget(next, overrides, held, signInFor);
+      const change = targetChange(before, target);
+      const prepared = await upstream.prepare(target);
+      return {
+        commit: async () => {
+          heldKey = held;
+          await prepared.commit();
+        },
+        discard: prepared.discard,
+        message: appliedMessage(change, target),
+      };
+    };
+    const settingsChanges = settingsWriter(settingsStore, prepareSettings);
+    const serverOverridden = overridden(overrides).server;
     const signInFlow = new SignInFlow({
       store: signIns,
       server: () => (upstream.target.mode === 'server' ? upstream.target.server : undefined),
-      apply: async () => {
-        const prepared = await upstream.prepare(resolveTarget(settingsStore.read(), overrides, heldKey, signInFor));
-        await prepared.commit();
+      acceptServer: (server) => {
+        // --server, --demo or PUSH_RELAY_SERVER win over settings: a saved server would not be used until restart.
+        const current = upstream.target.mode === 'server' ? upstream.target.server.base : undefined;
+        if (serverOverridden && server.base !== current) {
+          throw new RelayError('config', 'sign_in_server_overridden', `this relay's server is set on its command line or environment (${current ?? 'demo mode'}); sign in to that one, or restart the relay without it`);
+        }
       },
+      // Queued with the Settings page's changes: a PUT and a finished sign-in never interleave. A sign-in to a
+      // server named at its start saves that server (unless it is already the saved one) in the same change.
+      apply: (server) =>
+        settingsChanges.serial(async () => {
+          const saved = settingsStore.read().server;
+          const same = typeof saved === 'string' && saved !== 'demo' && safeBase(saved) === server?.base;
+          await settingsChanges.applyNow(server && !same ? { server: server.base } : {}, undefined);
+        }),
     });
     cleanup.push(() => signInFlow.cancel(undefined, 'the relay stopped'));
 
@@ -205,22 +237,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
           store: settingsStore,
           overridden: overridden(overrides),
           writeKey: options.writeKey,
-          prepare: async (next, key) => {
-            if (next.server && next.server !== 'demo') normalizeServerUrl(next.server); // refuse a bad URL even when --server wins
-            const held = key === undefined ? heldKey : (key ?? undefined);
-            const before = upstream.target;
-            const target = resolveTarget(next, overrides, held, signInFor);
-            const change = targetChange(before, target);
-            const prepared = await upstream.prepare(target);
-            return {
-              commit: async () => {
-                heldKey = held;
-                await prepared.commit();
-              },
-              discard: prepared.discard,
-              message: appliedMessage(change, target),
-            };
-          },
+          writer: settingsChanges,
+          prepare: prepareSettings,
         }),
       },
       publicRoutes: { ...uiRoutes(), ...options.publicRoutes },
@@ -272,6 +290,15 @@ function authStatus(upstream: LiveUpstream): Pick<RelayStatus, 'auth'> {
       problem: s.problem,
     },
   };
+}
+
+/** A saved server's normalized base, or undefined when it does not parse (the switch then refuses it as usual). */
+function safeBase(server: string): string | undefined {
+  try {
+    return normalizeServerUrl(server).base;
+  } catch {
+    return undefined;
+  }
 }
 
 function appliedMessage(change: 'none' | 'key' | 'connection', target: UpstreamTarget): string {

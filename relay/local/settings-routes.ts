@@ -31,8 +31,56 @@ export interface PreparedSettings {
   message: string;
 }
 
+/**
+ * The one way settings change while the relay runs: validate the patch, let the relay build what it asks for,
+ * write settings.json, then switch. One change at a time (`serial`): each is validated against, and written over,
+ * what the previous one left. The Settings page's PUT and a finished sign-in that names a new server
+ * (relay/core/relay.ts) both go through it, so the two can never interleave.
+ */
+export interface SettingsWriter {
+  /** Runs `fn` after every change queued before it, and before any queued after it. */
+  serial<T>(fn: () => Promise<T>): Promise<T>;
+  /** Applies one change NOW (the caller is inside `serial`). Throws HttpError saying which field to fix. */
+  applyNow(patch: SettingsPatch, key: string | null | undefined): Promise<PreparedSettings>;
+}
+
+export function settingsWriter(store: SettingsStore, prepare: SettingsRoutesOptions['prepare']): SettingsWriter {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    serial<T>(fn: () => Promise<T>): Promise<T> {
+      const done = queue.then(fn);
+      queue = done.catch(() => undefined);
+      return done;
+    },
+    async applyNow(patch, key) {
+      let next: Settings;
+      try {
+        next = store.preview(patch);
+      } catch (err) {
+        throw refused(err);
+      }
+      let prepared: PreparedSettings;
+      try {
+        prepared = await prepare(next, key);
+      } catch (err) {
+        throw refused(err);
+      }
+      try {
+        store.update(patch);
+      } catch (err) {
+        await prepared.discard();
+        throw refused(err);
+      }
+      await prepared.commit();
+      return prepared;
+    },
+  };
+}
+
 export interface SettingsRoutesOptions {
   store: SettingsStore;
+  /** Shared with the other writers of settings (the sign-in's server); built from `store` and `prepare` if absent. */
+  writer?: SettingsWriter;
   /** Which settings the command line or environment overrides (the UI says so). */
   overridden: { server: boolean; clientId: boolean; apiKey: boolean };
   /** Where a new API key goes (default: plain `apiKey`); the tray encrypts it with safeStorage. */
@@ -71,8 +119,7 @@ export function settingsRoutes(options: SettingsRoutesOptions): Record<string, H
     // The environment wins over the file (README "Running against a real push server").
     overridden_by_env: { server: overridden.server, apiKey: overridden.apiKey },
   });
-  // One change at a time: each is validated against, and written over, what the previous one left.
-  let queue: Promise<unknown> = Promise.resolve();
+  const writer = options.writer ?? settingsWriter(store, options.prepare);
 
   const put = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const parsed = SettingsUpdateSchema.safeParse(await readJson(req, 16 * 1024));
@@ -85,25 +132,7 @@ export function settingsRoutes(options: SettingsRoutesOptions): Record<string, H
       Object.assign(patch, key.patch);
       storage = key.storage;
     }
-    let next: Settings;
-    try {
-      next = store.preview(patch);
-    } catch (err) {
-      throw refused(err);
-    }
-    let prepared: PreparedSettings;
-    try {
-      prepared = await options.prepare(next, update.apiKey);
-    } catch (err) {
-      throw refused(err);
-    }
-    try {
-      store.update(patch);
-    } catch (err) {
-      await prepared.discard();
-      throw refused(err);
-    }
-    await prepared.commit();
+    const prepared = await writer.applyNow(patch, update.apiKey);
     const changed = Object.values(update).some((v) => v !== undefined);
     const waiting = (['server', 'clientId', 'apiKey'] as const).filter((k) => update[k] !== undefined && overridden[k]);
     sendJson(res, 200, {
@@ -126,9 +155,7 @@ export function settingsRoutes(options: SettingsRoutesOptions): Record<string, H
     if (req.method !== 'PUT') {
       throw new HttpError(405, 'method_not_allowed', `use GET or PUT on ${SETTINGS_PATH}`, { allow: 'GET, PUT' });
     }
-    const done = queue.then(() => put(req, res));
-    queue = done.catch(() => undefined);
-    return done;
+    return writer.serial(() => put(req, res));
   };
   return { [SETTINGS_PATH]: handler };
 }

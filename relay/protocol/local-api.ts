@@ -375,7 +375,7 @@ export type AuthStatus =
     };
 
 /**
- * One OAuth sign-in the relay runs (relay/auth/sign-in-flow.ts): `POST /v1/sign-in` starts one (`{}`) and
+ * One OAuth sign-in the relay runs (relay/auth/sign-in-flow.ts): `POST /v1/sign-in` starts one (SignInRequest) and
  * answers with it once its authorization URL is known; `GET` reads the latest (or null); `DELETE` cancels it.
  * Also under `sign_in` in the status, so the page follows it on the status stream. Server text (`subject`,
  * `scopes`, `problem`) is neutralized by the relay and shown as text.
@@ -390,6 +390,15 @@ export interface SignInAttempt {
   subject: string | null;
   scopes: string[];
   problem: string | null;
+}
+
+/**
+ * `POST /v1/sign-in`'s body: `{}` signs in to the relay's server; `{ server }` names the push server to sign in to
+ * (a newcomer in demo mode has none saved). Once signed in, that server is saved in settings and the relay switches
+ * to it, as a Settings change would; no API key is needed. Validated as the Settings page's server URL.
+ */
+export interface SignInRequest {
+  server?: string;
 }
 
 export interface SignInResponse {

@@ -39,7 +39,7 @@ export interface ReferenceServerOptions {
   heartbeatMs?: number;
   /** Per-connection ring buffer capacity (seed 000: 100). */
   bufferCapacity?: number;
-  /** Persist events, subscriptions, consent and counters here (survives restarts and SIGKILL). */
+  /** Persist events, subscriptions, consent, counters and OAuth clients/refresh grants here (survives restarts and SIGKILL). */
   dataDir?: string;
   now?: () => Date;
   log?: (line: string) => void;
@@ -99,6 +99,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         tenant: options.oauth.tenant ?? DEMO_TENANT,
         limits: { ...DEFAULT_GRANT_LIMITS, ...Object.fromEntries(Object.entries(options.oauth).filter(([k]) => k !== 'tenant')) },
         now: () => (options.now ?? (() => new Date()))().getTime(),
+        journal: store.oauthJournal,
       })
     : undefined;
 

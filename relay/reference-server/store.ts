@@ -9,6 +9,7 @@ import { PUSH_ENDPOINT, PUSH_ENDPOINT_HINT, type SubscribeInput } from '../proto
 import { categoryOf } from './catalog.js';
 import { checkDeliverable } from './deliverable.js';
 import { Journal } from './journal.js';
+import type { GrantEntry, GrantJournal } from './oauth/grants.js';
 import type { EmitInput } from './schemas.js';
 
 /** An event in the log; `subject` (the data subject for the consent gate) is never pushed to clients. */
@@ -52,7 +53,9 @@ type JournalRecord =
   | { k: 'event'; tenant: string; event: LoggedEvent }
   | { k: 'sub'; tenant: string; record: SubscriptionRecord }
   | { k: 'consent'; tenant: string; subject: string; purpose: string | null; status: ConsentStatus }
-  | { k: 'delivery'; tenant: string; subscription_id: string; event_id: number; at: string };
+  | { k: 'delivery'; tenant: string; subscription_id: string; event_id: number; at: string }
+  /** The authorization server's clients and refresh grants (oauth/grants.ts: hashed tokens only). */
+  | { k: 'oauth'; entry: GrantEntry };
 
 export class UnknownTopicError extends Error {
   readonly code = 'unknown_topic';
@@ -70,6 +73,7 @@ export class ReferenceStore {
   readonly #listeners = new Set<(tenant: string, event: LoggedEvent) => void>();
   /** Journal lines skipped on open (torn tail or damage), for the admin summary. */
   readonly skippedOnOpen: number;
+  readonly #oauthEntries: GrantEntry[] = [];
 
   constructor(options: StoreOptions = {}) {
     this.#now = options.now ?? (() => new Date());
@@ -92,7 +96,25 @@ export class ReferenceStore {
     return state;
   }
 
+  /** Where the authorization server keeps its grants across restarts; undefined without a data dir. */
+  get oauthJournal(): GrantJournal | undefined {
+    const journal = this.#journal;
+    if (!journal) return undefined;
+    return {
+      entries: this.#oauthEntries,
+      write: (entry) => {
+        // A rotated refresh token must be durable before the new one is handed out: sync write, fsync behind.
+        journal.write({ k: 'oauth', entry });
+        void journal.sync().catch(() => undefined);
+      },
+    };
+  }
+
   #replay(r: JournalRecord): void {
+    if (r.k === 'oauth') {
+      this.#oauthEntries.push(r.entry);
+      return;
+    }
     const state = this.#tenant(r.tenant);
     switch (r.k) {
       case 'event':

@@ -20,7 +20,7 @@ import { bearerAuthChallengeResponse, buildOAuthProtectedResourceMetadata, OAuth
 import { isLoopbackHost } from '../../upstream/server-url.js';
 import { HttpError, readBody, sendJson } from '../../util/http.js';
 import { sendConsentPage, sendErrorPage } from './consent-page.js';
-import { Grants, type AuthorizationRequest, type GrantFailure, type GrantLimits, type IssuedTokens } from './grants.js';
+import { Grants, type AuthorizationRequest, type GrantJournal, type GrantFailure, type GrantLimits, type IssuedTokens } from './grants.js';
 
 /** What the relay needs: read the push stream, and manage its subscriptions on the control plane. */
 export const OAUTH_SCOPES = ['push:read', 'subscriptions:write'] as const;
@@ -40,6 +40,8 @@ export interface AuthorizationServerOptions {
   tenant: string;
   limits: GrantLimits;
   now: () => number;
+  /** Keeps clients and refresh grants across restarts (store.ts, with --data-dir). */
+  journal?: GrantJournal;
 }
 
 export interface AuthorizationServer {
@@ -58,7 +60,7 @@ export interface AuthorizationServer {
 }
 
 export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
-  const grants = new Grants(options.limits, options.now);
+  const grants = new Grants(options.limits, options.now, options.journal);
   const issuer = () => options.origin();
   /** RFC 8707 resource indicator of everything this server protects: /mcp/ and /mcp/push/sse alike. */
   const resource = () => `${options.origin()}/`;

@@ -1,7 +1,10 @@
 // The authorization server's memory: registered clients, pending consents, authorization codes, and the
-// access/refresh tokens of each grant. In memory only (a restarted reference server forgets every sign-in,
-// which a relay survives by signing in again) and bounded, because /register and /authorize are open to
-// anyone who can reach the port.
+// access/refresh tokens of each grant; bounded, because /register and /authorize are open to anyone who can
+// reach the port. With --data-dir, registered clients and refresh-token grants (issued, rotated, revoked) are
+// also journalled (`GrantJournal`, kept by store.ts in journal.jsonl), so a restarted server keeps every
+// sign-in: the relay's next request gets a 401 for its access token (those stay in memory: minutes long) and its
+// refresh works. A refresh token is journalled only as its SHA-256 hash, never the raw token, so the data dir
+// holds nothing a reader could present; the map of live refresh tokens is keyed by that hash for the same reason.
 //
 // A "grant" is one approval: its code, and every access and refresh token issued from it. Security BCP
 // (RFC 9700 §2.1.1 and §4.14) drives two rules here: a code used twice revokes everything its first use
@@ -77,6 +80,19 @@ export interface IssuedTokens {
   scope: string;
 }
 
+/** One journal line of the authorization server (store.ts keeps them as `{ k: 'oauth', entry }`). */
+export type GrantEntry =
+  | { t: 'client'; client: OAuthClientInformationFull }
+  | { t: 'refresh'; hash: string; grant: Omit<Grant, 'revoked'>; expiresAt: number }
+  | { t: 'rotated'; hash: string }
+  | { t: 'revoked'; grantId: string };
+
+/** Where grants persist: the entries read back at start, in order, and a writer for new ones. */
+export interface GrantJournal {
+  readonly entries: readonly GrantEntry[];
+  write(entry: GrantEntry): void;
+}
+
 export type GrantFailure = { error: 'invalid_grant' | 'invalid_client' | 'invalid_target'; error_description: string };
 
 export class Grants {
@@ -89,9 +105,13 @@ export class Grants {
   readonly #refresh = new Map<string, TokenRecord & { rotated: boolean }>();
   readonly #revokedListeners = new Set<(grantId: string) => void>();
 
-  constructor(limits: GrantLimits, now: () => number) {
+  readonly #journal: GrantJournal | undefined;
+
+  constructor(limits: GrantLimits, now: () => number, journal?: GrantJournal) {
     this.#limits = limits;
     this.#now = now;
+    this.#journal = journal;
+    if (journal) this.#restore(journal.entries);
   }
 
   get limits(): GrantLimits {
@@ -106,6 +126,7 @@ export class Grants {
       client_id_issued_at: Math.floor(this.#now() / 1000),
     };
     this.clients.set(full.client_id, full);
+    this.#journal?.write({ t: 'client', client: full });
     return full;
   }
 
@@ -163,7 +184,8 @@ export class Grants {
   }
 
   refresh(input: { refreshToken: string; clientId: string; resource: string | undefined }): IssuedTokens | GrantFailure {
-    const record = this.#refresh.get(input.refreshToken);
+    const hash = tokenHash(input.refreshToken);
+    const record = this.#refresh.get(hash);
     if (!record || record.grant.revoked || record.expiresAt <= this.#now()) {
       return { error: 'invalid_grant', error_description: 'refresh token is revoked, expired or unknown; sign in again' };
     }
@@ -177,12 +199,13 @@ export class Grants {
       return { error: 'invalid_target', error_description: 'resource differs from the one the grant is for' };
     }
     record.rotated = true;
+    this.#journal?.write({ t: 'rotated', hash });
     return this.#issue(record.grant);
   }
 
   /** RFC 7009: revoking either token of a grant revokes the grant (§2.1 "SHOULD also invalidate"). */
   revokeToken(token: string, clientId: string | undefined): void {
-    const record = this.#refresh.get(token) ?? this.#access.get(token);
+    const record = this.#refresh.get(tokenHash(token)) ?? this.#access.get(token);
     if (!record) return;
     if (clientId !== undefined && record.grant.clientId !== clientId) return;
     this.#revoke(record.grant);
@@ -214,7 +237,11 @@ export class Grants {
     const access = `ref_at_${randomBytes(32).toString('base64url')}`;
     const refresh = `ref_rt_${randomBytes(32).toString('base64url')}`;
     this.#access.set(access, { grant, expiresAt: now + this.#limits.accessTokenTtlMs });
-    this.#refresh.set(refresh, { grant, expiresAt: now + this.#limits.refreshTokenTtlMs, rotated: false });
+    const hash = tokenHash(refresh);
+    const expiresAt = now + this.#limits.refreshTokenTtlMs;
+    this.#refresh.set(hash, { grant, expiresAt, rotated: false });
+    const { revoked: _, ...kept } = grant;
+    this.#journal?.write({ t: 'refresh', hash, grant: kept, expiresAt });
     this.#sweep();
     return {
       access_token: access,
@@ -228,7 +255,28 @@ export class Grants {
   #revoke(grant: Grant): void {
     if (grant.revoked) return;
     grant.revoked = true;
+    this.#journal?.write({ t: 'revoked', grantId: grant.id });
     for (const l of this.#revokedListeners) l(grant.id);
+  }
+
+  /** Rebuilds clients and refresh grants from the journal (one Grant object per grant id, as when issued). */
+  #restore(entries: readonly GrantEntry[]): void {
+    const grants = new Map<string, Grant>();
+    for (const e of entries) {
+      if (e.t === 'client') this.clients.set(e.client.client_id, e.client);
+      else if (e.t === 'refresh') {
+        const grant = grants.get(e.grant.id) ?? { ...e.grant, revoked: false };
+        grants.set(grant.id, grant);
+        this.#refresh.set(e.hash, { grant, expiresAt: e.expiresAt, rotated: false });
+      } else if (e.t === 'rotated') {
+        const r = this.#refresh.get(e.hash);
+        if (r) r.rotated = true;
+      } else {
+        const grant = grants.get(e.grantId);
+        if (grant) grant.revoked = true;
+      }
+    }
+    this.#sweep();
   }
 
   /** Drops what can no longer be used, so memory follows live grants, not history. */
@@ -240,6 +288,11 @@ export class Grants {
     for (const [k, v] of this.#access) if (v.expiresAt <= now || v.grant.revoked) this.#access.delete(k);
     for (const [k, v] of this.#refresh) if (v.expiresAt <= now || v.grant.revoked) this.#refresh.delete(k);
   }
+}
+
+/** How a refresh token is kept: its SHA-256 (the token is 256 random bits, so no salt or slow hash is needed). */
+function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
 }
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge. */

@@ -79,3 +79,34 @@ test('Sign in on the Settings page: approve in the opened tab, the page says sig
     await home.cleanup();
   }
 });
+
+test('a newcomer in demo mode signs in by naming the server: no API key, the server is saved and used', async ({ page, context }) => {
+  const ref = await startReferenceServer({ oauth: { tenant: 'acme' }, heartbeatMs: 1000 });
+  const home = await tempDir('push-relay-signin-newcomer-e2e-');
+  const daemon = startCli(['daemon', '--home', home.path, '--local-port', '0', '--heartbeat-ms', '1000'], ENV);
+  try {
+    const relayUrl = await daemon.line('listening', 30_000);
+    const api = relayApi(relayUrl, home.path);
+    await page.goto(`${relayUrl}/#token=${api.token}&settings`);
+    await expect(page.locator('#set-sign-in')).toContainText('enter its URL and Sign in');
+    await expect(page.locator('#sign-in-server')).toBeVisible();
+    await page.click('#sign-in-button');
+    await expect(page.locator('#sign-in-progress')).toHaveText('Enter the push server URL to sign in to.');
+
+    await page.fill('#sign-in-server', ref.url);
+    const consentTab = context.waitForEvent('page');
+    await page.click('#sign-in-button');
+    const consent = await consentTab;
+    await consent.click('#approve');
+    await expect(page.locator('#sign-in-state')).toHaveText('signed in');
+    await expect(page.locator('#sign-in-server')).toBeHidden();
+    await expect(page.locator('#sign-in-button')).toBeHidden();
+    const status = await api.get<{ mode: string; server: string }>('/v1/status');
+    expect(status).toMatchObject({ mode: 'server' });
+    expect(new URL(status.server).origin).toBe(new URL(ref.url).origin);
+  } finally {
+    await daemon.kill('SIGTERM');
+    await ref.close();
+    await home.cleanup();
+  }
+});

@@ -159,6 +159,6 @@ describe('Sign in / Sign out through the local API', () => {
     cleanups.add(() => relay.close());
     const res = await relayApi(relay.url, home.path).raw('/v1/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: { code: 'sign_in_needs_server', message: expect.stringContaining('set a push server URL first') } });
+    expect(await res.json()).toMatchObject({ error: { code: 'sign_in_needs_server', message: expect.stringContaining('name the push server to sign in to') } });
   }, 60_000);
 });

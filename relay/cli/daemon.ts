@@ -9,6 +9,20 @@ import { beginStartup, endStartup } from './young-generation.js';
 
 const USAGE = 'push-relay daemon [--server URL] [--client-id ID] [--home DIR] [--local-port N] [--demo]';
 
+/** Bounds of the claim lease: below 100 ms a live hook could lose its claim mid-run; above a day nothing is handed back in practice. */
+export const CLAIM_LEASE_MS = { min: 100, max: 86_400_000 } as const;
+
+/** `--claim-lease-ms` wins over PUSH_RELAY_CLAIM_LEASE_MS; either is checked like every numeric option. */
+export function claimLease(flag: string | undefined, env: string | undefined): number | undefined {
+  if (flag !== undefined) return intOption('claim-lease-ms', flag, CLAIM_LEASE_MS);
+  if (env === undefined || env === '') return undefined;
+  try {
+    return intOption('claim-lease-ms', env, CLAIM_LEASE_MS);
+  } catch (err) {
+    throw new UsageError(`PUSH_RELAY_CLAIM_LEASE_MS: ${(err as Error).message.replace(/^--claim-lease-ms /, '')}`);
+  }
+}
+
 export async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parse(
     argv,
@@ -21,6 +35,8 @@ export async function run(argv: string[]): Promise<void> {
       'demo-interval-ms': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
       quiet: { type: 'boolean' },
+      // Hidden, for tests and advanced use (README "Sessions"): how long an unacked hand-over holds its events.
+      'claim-lease-ms': { type: 'string' },
     },
     USAGE,
   );
@@ -45,6 +61,7 @@ export async function run(argv: string[]): Promise<void> {
     localPort: intOption('local-port', values['local-port'], { max: 65535 }),
     demoIntervalMs: intOption('demo-interval-ms', values['demo-interval-ms'], { min: 10 }),
     heartbeatMs: intOption('heartbeat-ms', values['heartbeat-ms'], { min: 50 }),
+    claimLeaseMs: claimLease(values['claim-lease-ms'], process.env.PUSH_RELAY_CLAIM_LEASE_MS),
     log,
   });
   endStartup();

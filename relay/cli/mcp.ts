@@ -44,6 +44,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const host = await startStdioHost({
     home: resolveHome(values.home),
     consumer,
+    // Without --consumer the tools take as the session's hooks do: its routes and the mode (README "Sessions").
+    sessionScoped: values.consumer === undefined,
     channel: values.channel === true,
     progressIntervalMs: intOption('progress-interval-ms', values['progress-interval-ms'], { min: 10 }),
     channelRetryMs: intOption('channel-retry-ms', values['channel-retry-ms'], { min: 10 }),

@@ -7,6 +7,7 @@ import { acquireInstanceLock, ensureLocalToken, removeRelayJson, writeRelayJson,
 import { DEFAULT_LOCAL_PORT, openSettings, retentionFrom, type Settings, type SettingsBackend, type SettingsStore } from '../config/settings.js';
 import { FileInbox } from '../inbox/file-inbox.js';
 import { SessionRegistry } from '../sessions/registry.js';
+import { followSessionSettings } from '../sessions/live-settings.js';
 import { startRouter } from '../sessions/router.js';
 import { DEFAULT_SESSION_SETTINGS } from '../sessions/settings.js';
 import type { Inbox } from '../inbox/types.js';
@@ -64,6 +65,8 @@ export interface RelayOptions {
   settingsBackend?: (home: string) => SettingsBackend;
   /** How the Settings page's API key is stored (default: plain `apiKey`); the tray app encrypts it. */
   writeKey?: KeyWriter;
+  /** How long an unacked hand-over holds its events (tests and advanced use; default 5 minutes, consumer-ops.ts). */
+  claimLeaseMs?: number;
 }
 
 export interface RunningRelay {
@@ -114,6 +117,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     // Claude Code sessions: mode and routes from settings (relay/sessions/); routes attach before the stream starts.
     const sessions = new SessionRegistry(settings.sessions ?? DEFAULT_SESSION_SETTINGS);
     cleanup.push(await startRouter(inbox, sessions, (err) => log.warn(`routing an event to its session failed: ${(err as Error).message}`)));
+    // A mode or route change in settings.json applies to the next hand-over, without a restart.
+    cleanup.push(followSessionSettings({ inbox, registry: sessions, settings: settingsStore, log }));
 
     // Popups for events the inbox newly stored (onAppend never fires for duplicates or replays). Attached
     // before the stream starts; the availability check runs in the background and never delays the start.
@@ -183,6 +188,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const core: RelayCore = {
       inbox,
       sessions,
+      claimLeaseMs: options.claimLeaseMs,
       control: upstream.control,
       status: () => ({
         version: VERSION,

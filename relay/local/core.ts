@@ -32,6 +32,8 @@ export interface RelayCore {
   readonly control: ControlPlane;
   /** The live Claude Code sessions (relay/sessions/); a host without one gets a shared-mode registry. */
   readonly sessions?: SessionRegistry;
+  /** How long a hand-over without ack holds its events (consumer-ops.ts DEFAULT_LEASE_MS unless the daemon says). */
+  readonly claimLeaseMs?: number;
   status(): RelayStatus;
   /** Calls `listener` whenever the status changes (upstream state, lag, …). Returns an unsubscribe. */
   onStatus(listener: (status: RelayStatus) => void): () => void;

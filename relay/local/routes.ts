@@ -98,7 +98,7 @@ function badRequest(error: z.ZodError): HttpError {
 
 
 export function v1Routes(core: RelayCore): Record<string, Partial<Record<string, Handler>>> {
-  const ops = consumerOps(core.inbox);
+  const ops = consumerOps(core.inbox, { leaseMs: core.claimLeaseMs });
   // With `session`, the relay picks the session's consumers (relay/sessions/).
   const sessions = sessionOps(core.inbox, sessionsOf(core), ops);
   return {
@@ -138,6 +138,7 @@ export function v1Routes(core: RelayCore): Record<string, Partial<Record<string,
       POST: async (req, res) => {
         const b = await body(AckBody, req);
         if (b.session && b.seqs) return sendJson(res, 200, await sessions.ack(b.session, b.seqs));
+        if (b.session && b.up_to_event_id !== undefined) return sendJson(res, 200, await sessions.ackUpTo(b.session, b.up_to_event_id));
         const state = await ops.ack(
           b.seqs !== undefined
             ? { consumer: b.consumer, seqs: b.seqs }

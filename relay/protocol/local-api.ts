@@ -214,7 +214,10 @@ export interface WaitResponse {
  */
 export interface AckRequest {
   consumer?: string;
-  /** The session the events were handed to (`/v1/pending?session=`): acked in the consumers they came from. */
+  /**
+   * The session the events were handed to (`/v1/pending?session=`): with `seqs`, each is acked in the consumer it
+   * came from; with `up_to_event_id`, every consumer of the session is acked up to it (`ack_events` of `push-relay mcp`).
+   */
   session?: string;
   up_to_seq?: number;
   up_to_event_id?: number;

@@ -73,30 +73,54 @@ export interface RegistryOptions {
 }
 
 /** A route's consumer: named by what the route says, so reordering routes keeps each one's cursor. */
-function routeConsumer(route: SessionRoute): string {
+export function routeConsumer(route: SessionRoute): string {
   const key = JSON.stringify([route.project, route.topics ?? null, route.filter ?? null]);
   return `route:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
 export class SessionRegistry {
-  readonly mode: SessionMode;
-  private readonly routes: Route[];
+  private current: { mode: SessionMode; routes: Route[] } = { mode: 'shared', routes: [] };
+  private readonly configureListeners = new Set<() => void>();
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly now: () => number;
   private readonly leaseMs: number;
   private readonly maxSessions: number;
 
   constructor(settings: SessionSettings, options: RegistryOptions = {}) {
-    this.mode = settings.mode;
-    this.routes = settings.routes.map((r) => ({
+    this.configure(settings);
+    this.now = options.now ?? Date.now;
+    this.leaseMs = options.leaseMs ?? SESSION_LEASE_MS;
+    this.maxSessions = options.maxSessions ?? MAX_SESSIONS;
+  }
+
+  get mode(): SessionMode {
+    return this.current.mode;
+  }
+
+  private get routes(): Route[] {
+    return this.current.routes;
+  }
+
+  /**
+   * New mode and routes (settings.json changed while the relay runs): every hand-over from now on picks its
+   * consumers by them. Open waits hear it (`onConfigure`) and pick again; what was already handed over stays
+   * with the consumer that took it (acks by seq still go there).
+   */
+  configure(settings: SessionSettings): void {
+    const routes = settings.routes.map((r) => ({
       consumer: routeConsumer(r),
       project: r.project,
       topics: r.topics,
       filter: r.filter ? compileFilter(r.filter) : undefined,
     }));
-    this.now = options.now ?? Date.now;
-    this.leaseMs = options.leaseMs ?? SESSION_LEASE_MS;
-    this.maxSessions = options.maxSessions ?? MAX_SESSIONS;
+    this.current = { mode: settings.mode, routes };
+    for (const l of this.configureListeners) l();
+  }
+
+  /** Calls `listener` after every `configure`; returns the call that removes it. */
+  onConfigure(listener: () => void): () => void {
+    this.configureListeners.add(listener);
+    return () => this.configureListeners.delete(listener);
   }
 
   /** Every route's consumer, in settings order. */

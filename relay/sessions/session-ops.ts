@@ -40,6 +40,8 @@ export interface SessionOps {
   takerWait(taker: string, signal: AbortSignal, run: (signal: AbortSignal) => Promise<WaitResponse>): Promise<WaitResponse>;
   /** Acks exactly these seqs, each in the consumer it was handed over from. */
   ack(session: string, seqs: readonly number[]): Promise<ConsumerState>;
+  /** `ack_events` for a session: everything up to the event id in each of the session's consumers; answers with the base one. */
+  ackUpTo(session: string, upToEventId: number): Promise<ConsumerState>;
 }
 
 const bySeq = (a: ApiEvent, b: ApiEvent) => a.seq - b.seq;
@@ -67,7 +69,7 @@ function untilNoToolWaits(record: SessionRecord, signal: AbortSignal, ms: number
  * One wait per consumer, all ended by the first that finds events: what the others found in the same moment is
  * kept (claimed for this session too); what they find after the abort goes back (consumer-ops releases it).
  * With `deferTo`, a wait_for_event of that session starting meanwhile ends them too (`deferred`), and what
- * they held goes back to be taken by it.
+ * they held goes back to be taken by it; so does a change of the session settings (the consumers change).
  */
 async function waitAll(
   ops: ConsumerOps,
@@ -76,11 +78,17 @@ async function waitAll(
   timeoutMs: number,
   signal: AbortSignal,
   deferTo: SessionRecord | undefined,
+  registry: SessionRegistry,
 ): Promise<{ events: Map<string, ApiEvent[]>; pending: number; deferred: boolean }> {
   const first = new AbortController();
   const onOuter = () => first.abort();
   signal.addEventListener('abort', onOuter, { once: true });
   let deferred = false;
+  // Mode or routes changed (settings.json): end these waits so the caller picks the session's consumers again.
+  const offConfigure = registry.onConfigure(() => {
+    deferred = true;
+    first.abort();
+  });
   const onTool = () => {
     if (deferTo && deferTo.toolWaits > 0) {
       deferred = true;
@@ -105,6 +113,7 @@ async function waitAll(
     return { events, pending, deferred };
   } finally {
     signal.removeEventListener('abort', onOuter);
+    offConfigure();
     deferTo?.toolWaitListeners.delete(onTool);
   }
 }
@@ -144,7 +153,6 @@ export function sessionOps(inbox: Inbox, registry: SessionRegistry, ops: Consume
 
     async wait(op) {
       const record = registry.touch(op.session);
-      const names = await consumersOf(record);
       const wait = registry.beginWait(record, op.idle, op.signal);
       const deadline = Date.now() + op.timeoutMs;
       let handed = false;
@@ -158,7 +166,10 @@ export function sessionOps(inbox: Inbox, registry: SessionRegistry, ops: Consume
             if (wait.signal.aborted || Date.now() >= deadline) break;
             continue;
           }
-          const { events, pending, deferred } = await waitAll(ops, names, op, left, wait.signal, op.idle ? record : undefined);
+          // Picked at each round: a settings change ends the round and the next one takes by the new settings.
+          const names = await consumersOf(record);
+          if (registry.consumersOf(record).join() !== names.join()) continue; // changed while they were created
+          const { events, pending, deferred } = await waitAll(ops, names, op, left, wait.signal, op.idle ? record : undefined, registry);
           for (const [consumer, seqs] of events) registry.handedOver(record, consumer, seqs.map((e) => e.seq));
           const all = [...events.values()].flat().sort(bySeq);
           handed = all.length > 0;
@@ -192,6 +203,16 @@ export function sessionOps(inbox: Inbox, registry: SessionRegistry, ops: Consume
       let last: ConsumerState | undefined;
       for (const [consumer, part] of registry.consumersOfSeqs(record, seqs)) last = await ops.ack({ consumer, seqs: part });
       return last ?? (await inbox.consumer(base(record)));
+    },
+
+    async ackUpTo(session, upToEventId) {
+      const record = registry.touch(session);
+      let state: ConsumerState | undefined;
+      for (const consumer of await consumersOf(record)) {
+        const s = await ops.ack({ consumer, upToEventId });
+        if (consumer === base(record)) state = s;
+      }
+      return state ?? (await inbox.consumer(base(record)));
     },
   };
 }

@@ -9,7 +9,7 @@ import { sessionsOf } from '../../sessions/routes.js';
 
 export function coreBackend(core: RelayCore): ToolBackend {
   const { control } = core;
-  const ops = consumerOps(core.inbox);
+  const ops = consumerOps(core.inbox, { leaseMs: core.claimLeaseMs });
   return {
     // get_pending_events hands over what it returns: claimed (and acked, by default), never a mere view.
     pending: (q) => ops.pending({ ...q, claim: true, via: 'get_pending_events' }),

@@ -20,6 +20,13 @@ export interface RemoteBackendOptions {
    * MCP servers): its waits count as the session's wait_for_event, and its idle waiter defers to them.
    */
   taker?: string | undefined;
+  /**
+   * The consumer that stands for "this session's consumers" (`claude-code`, or the per-session one): a call on it
+   * made for a known session (`taker`) goes through the session — the routes its project matches and the mode
+   * in settings — exactly as the hooks of that session take (README "Sessions"). Unset: every call takes from
+   * the consumer it names (`push-relay mcp --consumer NAME`, like the hooks with `--consumer`).
+   */
+  sessionConsumer?: string | undefined;
 }
 
 export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
@@ -28,6 +35,14 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
   const retryMs = options.retryMs ?? 1_000;
   const rawTaker = 'taker' in options ? options.taker : process.env.CLAUDE_CODE_SESSION_ID;
   const taker = rawTaker && SESSION_ID.test(rawTaker) ? rawTaker : undefined;
+  /**
+   * The session ended while this server lives on: Claude Code's `/clear` gives the session a new id (SessionEnd
+   * of this one) but keeps its MCP servers and their CLAUDE_CODE_SESSION_ID. Its waits would end at once, so
+   * from then on the calls take from the consumer they name, as a server without a session does.
+   */
+  let sessionGone = false;
+  /** The session a call on `consumer` takes for, when it goes through the session's consumers. */
+  const viaSession = (consumer: string) => (!sessionGone && taker !== undefined && consumer === options.sessionConsumer ? taker : undefined);
 
   const locate = (): RelayEndpoint => {
     try {
@@ -46,7 +61,13 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
   };
 
   return {
-    pending: (q) => call<PendingResponse>(localApiPath(LOCAL_API.pending, { consumer: q.consumer, topic: q.topic, limit: q.limit, ack: q.ack, claim: true, start: q.start, via: 'get_pending_events', session: q.session })),
+    pending: (q) => {
+      const session = viaSession(q.consumer);
+      const params = session
+        ? { session, topic: q.topic, limit: q.limit, ack: q.ack, claim: true, via: 'get_pending_events' as const }
+        : { consumer: q.consumer, topic: q.topic, limit: q.limit, ack: q.ack, claim: true, start: q.start, via: 'get_pending_events' as const, session: q.session };
+      return call<PendingResponse>(localApiPath(LOCAL_API.pending, params));
+    },
 
     async wait(q) {
       const deadline = Date.now() + q.timeoutMs;
@@ -54,9 +75,16 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
       for (;;) {
         const remaining = Math.max(0, deadline - Date.now());
         try {
-          const path = localApiPath(LOCAL_API.wait, { consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true, via: 'wait_for_event', session: q.session, taker });
+          const session = viaSession(q.consumer);
+          const path = session
+            ? localApiPath(LOCAL_API.wait, { session, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true, via: 'wait_for_event' })
+            : localApiPath(LOCAL_API.wait, { consumer: q.consumer, topic: q.topic, limit: q.limit, timeout_ms: remaining, ack: true, via: 'wait_for_event', session: q.session, taker: sessionGone ? undefined : taker });
           // The relay ends its side of the wait when this request goes away (abort = socket closed).
           const r = await relayRequest<WaitResponse>(relay, path, { signal: q.signal, timeoutMs: remaining + requestTimeoutMs });
+          if (session && r.session_gone && r.events.length === 0) {
+            sessionGone = true;
+            continue; // the rest of the time on the named consumer
+          }
           return { consumer: r.consumer, events: r.events, pending: r.pending };
         } catch (err) {
           if (q.signal.aborted) return { consumer: q.consumer, events: [], pending: 0 };
@@ -75,7 +103,8 @@ export function remoteBackend(options: RemoteBackendOptions): ToolBackend {
     },
 
     async ack(consumer, upToEventId) {
-      const body: AckRequest = { consumer, up_to_event_id: upToEventId };
+      const session = viaSession(consumer);
+      const body: AckRequest = session ? { session, up_to_event_id: upToEventId } : { consumer, up_to_event_id: upToEventId };
       const state = await call<AckResponse>(LOCAL_API.ack, { method: 'POST', body });
       return { consumer: state.name, cursor: state.cursor, pending: state.pending } satisfies AckResult;
     },

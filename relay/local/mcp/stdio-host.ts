@@ -18,6 +18,8 @@ import { createToolServer } from './server.js';
 export interface StdioHostOptions {
   home: string;
   consumer: string;
+  /** Calls on `consumer` made for the Claude Code session (CLAUDE_CODE_SESSION_ID) take through the session's consumers. */
+  sessionScoped?: boolean;
   channel?: boolean;
   progressIntervalMs?: number;
   stdin?: Readable;
@@ -41,7 +43,7 @@ export async function startStdioHost(options: StdioHostOptions): Promise<StdioHo
   const disconnected = new AbortController();
 
   const server = createToolServer({
-    backend: remoteBackend({ home: options.home }),
+    backend: remoteBackend({ home: options.home, sessionConsumer: options.sessionScoped ? options.consumer : undefined }),
     defaultConsumer: options.consumer,
     progressIntervalMs: options.progressIntervalMs,
     channel: options.channel,

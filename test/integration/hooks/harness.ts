@@ -23,12 +23,14 @@ export interface RelayHarness {
 const TENANT = 't1';
 const KEY = 'hook-test-key';
 
-export async function startRelayHarness(options: { homePath?: string } = {}): Promise<RelayHarness> {
+/** `daemonArgs`/`daemonEnv`: more flags and env for the daemon (e.g. a short `--claim-lease-ms`). */
+export async function startRelayHarness(options: { homePath?: string; daemonArgs?: string[]; daemonEnv?: NodeJS.ProcessEnv } = {}): Promise<RelayHarness> {
   const server = await startReferenceServer({ tokens: { [KEY]: TENANT } });
   const home: TempDir = options.homePath ? { path: options.homePath, cleanup: async () => undefined } : await tempDir('hooks-home-');
   const startRelay = async () => {
-    const relay = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', 'hooks-test'], {
+    const relay = startCli(['daemon', '--home', home.path, '--local-port', '0', '--server', server.url, '--client-id', 'hooks-test', ...(options.daemonArgs ?? [])], {
       PUSH_RELAY_API_KEY: KEY,
+      ...options.daemonEnv,
     });
     const api = relayApi(await relay.line('listening', 30_000), home.path);
     return { relay, api };

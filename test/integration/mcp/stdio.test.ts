@@ -119,9 +119,11 @@ describe('push-relay mcp against a running daemon', () => {
     expect(JSON.stringify(topics.structuredContent)).toContain('deal.won');
   });
 
-  it('--per-session keys the consumer by CLAUDE_CODE_SESSION_ID; --consumer names one', async () => {
+  it('with CLAUDE_CODE_SESSION_ID the tools take as the session (the mode of the relay: shared here); --consumer names one', async () => {
     const perSession = await spawnMcp(['--home', home, '--per-session'], { CLAUDE_CODE_SESSION_ID: '0b7e-session-1' });
-    expect((await perSession.call('get_pending_events')).structuredContent).toMatchObject({ consumer: 'session:0b7e-session-1', events: [] });
+    expect((await perSession.call('get_pending_events')).structuredContent).toMatchObject({ consumer: 'claude-code', events: [] });
+    const listed = await daemon.api.get<{ sessions: { session_id: string }[] }>('/v1/sessions');
+    expect(listed.sessions.map((s) => s.session_id)).toContain('0b7e-session-1');
     const named = await spawnMcp(['--home', home, '--consumer', 'cursor']);
     expect((await named.call('get_pending_events')).structuredContent).toMatchObject({ consumer: 'cursor' });
   });

@@ -1,17 +1,18 @@
 // Standard MCP servers as event sources: notification → durable inbox event through an McpUpstream (SDK v2
 // client, FileInbox with fsync), beside the same notification reaching a bare SDK v2 client on the same server
-// (the floor: server, loopback and SDK alone); and what 20 idle upstreams cost the relay process in RSS.
-import { mkdtemp, rm } from 'node:fs/promises';
+// (the floor: server, loopback and SDK alone); and what 20 idle upstreams add to the daemon's RSS.
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { UpstreamEntrySchema } from '../../relay/config/upstreams.js';
+import { UpstreamEntrySchema, type UpstreamEntry } from '../../relay/config/upstreams.js';
 import { FileInbox } from '../../relay/inbox/file-inbox.js';
-import { MemoryInbox } from '../../relay/inbox/memory-inbox.js';
 import { McpUpstream } from '../../relay/upstream/mcp/upstream.js';
+import { startReferenceServer } from '../../relay/reference-server/server.js';
 import { startV2TestServer } from '../helpers/mcp-v2-http-server.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { latencyRows, timeEach, type BenchRow } from './stats.js';
+import { startDaemon } from './daemon.js';
+import { latencyRows, percentile, timeEach, type BenchRow } from './stats.js';
 
 const PUSH_SERVER = join(process.cwd(), 'test/helpers/mcp-push-server.mjs');
 
@@ -60,35 +61,56 @@ async function latency(samples: number): Promise<BenchRow[]> {
   }
 }
 
-/** RSS of this process with `n` idle stdio upstreams connected (their servers are child processes, not counted). */
-async function idleRss(n: number): Promise<BenchRow> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const before = process.memoryUsage().rss;
-  const inbox = new MemoryInbox();
-  const upstreams = Array.from({ length: n }, (_, i) =>
-    new McpUpstream(UpstreamEntrySchema.parse({ name: `idle${i}`, type: 'stdio', command: process.execPath, args: [PUSH_SERVER], allowPush: true, resources: { subscribe: ['test://*'] } }), {
-      inbox,
-      log: () => undefined,
-    }),
+/**
+ * What `n` idle stdio upstreams (connected, subscribed) add to the daemon as a user runs it: its VmRSS with them
+ * beside its VmRSS with none, both after the same settle time, median of `rounds`. A separate process, so the
+ * bench's own heap and GC do not blur a figure of a few MB; the upstream servers are their own processes, not counted.
+ */
+async function idleRss(n: number, rounds = 3, settleMs = 2000): Promise<BenchRow> {
+  const server = await startReferenceServer({ tokens: { 'bench-key': 't1' } });
+  const entries = Array.from({ length: n }, (_, i) =>
+    UpstreamEntrySchema.parse({ name: `idle${i}`, type: 'stdio', command: process.execPath, args: [PUSH_SERVER], allowPush: true, resources: { subscribe: ['test://*'] } }),
   );
+  const measure = async (upstreams: UpstreamEntry[]): Promise<number> => {
+    const home = await mkdtemp(join(tmpdir(), 'bench-mcp-rss-'));
+    await chmod(home, 0o700);
+    if (upstreams.length > 0) await writeFile(join(home, 'settings.json'), JSON.stringify({ upstreams }), { mode: 0o600 });
+    const d = await startDaemon({ home, server: server.url, apiKey: 'bench-key' });
+    try {
+      await waitFor(
+        async () => {
+          const status = (await d.api('GET', '/v1/status')) as { upstreams?: { state: string }[] };
+          return (status.upstreams ?? []).filter((u) => u.state === 'connected').length === upstreams.length;
+        },
+        { timeoutMs: 120_000, intervalMs: 100, what: `${upstreams.length} upstreams connected` },
+      );
+      await new Promise((r) => setTimeout(r, settleMs));
+      return d.rssMb();
+    } finally {
+      await d.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  };
   try {
-    for (const u of upstreams) u.start();
-    await waitFor(() => upstreams.every((u) => u.status().state === 'connected'), { timeoutMs: 120_000, intervalMs: 100, what: `${n} upstreams connected` });
-    gc?.();
-    const after = process.memoryUsage().rss;
-    const mb = (after - before) / 1024 / 1024;
+    const none: number[] = [];
+    const some: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      none.push(await measure([]));
+      some.push(await measure(entries));
+    }
+    const floor = percentile(none, 50);
+    const value = percentile(some, 50);
     return {
-      figure: `RSS added by ${n} idle stdio upstreams (connected, subscribed)`,
-      value: mb,
+      figure: `daemon RSS added by ${n} idle stdio upstreams (connected, subscribed; median of ${rounds})`,
+      value: value - floor,
       unit: 'MB',
-      floor: before / 1024 / 1024,
-      floorName: 'process RSS before',
-      ratio: after / before,
+      floor,
+      floorName: 'the same daemon with none',
+      ratio: value / floor,
       goal: 'report',
       met: true,
     };
   } finally {
-    await Promise.all(upstreams.map((u) => u.stop()));
+    await server.close();
   }
 }

@@ -13,7 +13,6 @@ import type { SignInAttempt } from '../protocol/local-api.js';
 import type { FetchFn } from '../upstream/guarded-fetch.js';
 import type { ServerUrl } from '../upstream/server-url.js';
 import { RelayError } from '../util/errors.js';
-import { signIn, signOut } from './sign-in.js';
 import type { SignInStore } from './sign-in-store.js';
 
 export interface SignInFlowOptions {
@@ -91,7 +90,8 @@ export class SignInFlow {
     this.#attempt = attempt;
     let shown!: () => void;
     const urlKnown = new Promise<void>((resolve) => (shown = resolve));
-    const finished = signIn({
+    // The flow (and the MCP SDK client under it) loads when someone signs in, not on the relay's start path.
+    const finished = import('./sign-in.js').then(({ signIn }) => signIn({
       server,
       store: this.#o.store,
       fetch: this.#o.fetch,
@@ -104,7 +104,7 @@ export class SignInFlow {
         this.#changed();
         await open?.(url);
       },
-    });
+    }));
     const done = (async (): Promise<SignInAttempt> => {
       try {
         const record = await finished;
@@ -145,6 +145,7 @@ export class SignInFlow {
     const server = this.#o.server();
     if (!server) return false;
     this.cancel(undefined, 'cancelled by signing out');
+    const { signOut } = await import('./sign-in.js');
     const had = await signOut(server, this.#o.store, this.#o.fetch);
     if (had) await this.#o.apply();
     return had;

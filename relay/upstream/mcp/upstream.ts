@@ -14,7 +14,7 @@ import type { McpUpstreamStatus } from '../../protocol/local-api.js';
 import { neutralizeText } from '../../protocol/untrusted-text.js';
 import { Backoff, type BackoffOptions } from '../backoff.js';
 import { describeError } from '../errors.js';
-import { openConnection, type OpenConnection } from './connection.js';
+import type { OpenConnection } from './connection.js';
 import { McpInboxWriter } from './inbox-writer.js';
 import { notificationEvent, reconnectedEvent, type ReconnectGap } from './topics.js';
 
@@ -142,6 +142,8 @@ export class McpUpstream {
     const startedAt = Date.now();
     let connection: OpenConnection;
     try {
+      // The MCP SDK client loads with the first upstream that connects, not on the relay's start path.
+      const { openConnection } = await import('./connection.js');
       connection = await openConnection({
         entry: this.entry,
         timeoutMs: this.#d.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,

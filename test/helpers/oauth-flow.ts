@@ -9,8 +9,17 @@ export function pkcePair(): { verifier: string; challenge: string } {
 
 export const REDIRECT = 'http://127.0.0.1:9/callback';
 
+/**
+ * fetch on a connection of its own (`Connection: close`): tests restart the server on the same port, and a
+ * keep-alive socket pooled from before the restart would meet the new server as "other side closed" — whether
+ * the pool noticed the old one close first depends on the machine's load.
+ */
+export function freshFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), connection: 'close' } });
+}
+
 export async function register(base: string, body: unknown = { redirect_uris: [REDIRECT], client_name: 'Test client', token_endpoint_auth_method: 'none' }): Promise<Response> {
-  return fetch(`${base}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return freshFetch(`${base}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 export async function registeredClient(base: string): Promise<string> {
@@ -27,11 +36,11 @@ export function authorizeUrl(base: string, params: Record<string, string>): stri
 
 /** GET /authorize, then press a consent button; the redirect's query. */
 export async function consent(base: string, url: string, decision: 'approve' | 'deny' = 'approve'): Promise<URLSearchParams> {
-  const page = await fetch(url, { redirect: 'manual' });
+  const page = await freshFetch(url, { redirect: 'manual' });
   const html = await page.text();
   const id = /name="consent_id" value="([^"]+)"/.exec(html)?.[1];
   if (!id) throw new Error(`no consent page (${page.status}): ${html.slice(0, 300)}`);
-  const res = await fetch(`${base}/authorize`, {
+  const res = await freshFetch(`${base}/authorize`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -41,7 +50,7 @@ export async function consent(base: string, url: string, decision: 'approve' | '
 }
 
 export async function tokenRequest(base: string, params: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}/token`, {
+  const res = await freshFetch(`${base}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params).toString(),
@@ -65,16 +74,16 @@ export async function signIn(base: string): Promise<{ clientId: string; access: 
  * follows the redirect to the relay's loopback listener. (The Chromium test drives the real page.)
  */
 export async function approveWithoutBrowser(url: URL): Promise<void> {
-  const page = await fetch(url, { redirect: 'manual' });
+  const page = await freshFetch(url, { redirect: 'manual' });
   const html = await page.text();
   const id = /name="consent_id" value="([^"]+)"/.exec(html)?.[1];
   if (!id) throw new Error(`no consent page (${page.status}): ${html.slice(0, 300)}`);
-  const res = await fetch(new URL('/authorize', url), {
+  const res = await freshFetch(new URL('/authorize', url), {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ consent_id: id, decision: 'approve' }).toString(),
   });
-  const back = await fetch(res.headers.get('location')!);
+  const back = await freshFetch(res.headers.get('location')!);
   await back.body?.cancel();
 }

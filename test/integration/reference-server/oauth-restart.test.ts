@@ -11,7 +11,7 @@ import type { RelayStatus } from '../../../relay/protocol/local-api.js';
 import { startReferenceServer, type ReferenceServer } from '../../../relay/reference-server/server.js';
 import { normalizeServerUrl } from '../../../relay/upstream/server-url.js';
 import { useCleanups } from '../../helpers/cleanups.js';
-import { approveWithoutBrowser, signIn, tokenRequest } from '../../helpers/oauth-flow.js';
+import { approveWithoutBrowser, freshFetch, signIn, tokenRequest } from '../../helpers/oauth-flow.js';
 import { allEvents, relayApi } from '../../helpers/relay-api.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -75,7 +75,7 @@ describe('reference server: OAuth grants across a restart (--data-dir)', () => {
     const refreshed = await tokenRequest(ref.url, { grant_type: 'refresh_token', refresh_token: a.refresh, client_id: a.clientId });
     expect(refreshed.status).toBe(200);
     const c = await signIn(ref.url);
-    await (await fetch(`${ref.url}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: b.refresh, client_id: b.clientId }).toString() })).body?.cancel();
+    await (await freshFetch(`${ref.url}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: b.refresh, client_id: b.clientId }).toString() })).body?.cancel();
     const port = ref.port;
     await ref.close();
     ref = await reference(data.path, port);

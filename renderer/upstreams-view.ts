@@ -21,6 +21,20 @@ const STATE_TONE: Record<McpUpstreamStatus['state'], '' | 'ok' | 'warn'> = {
   stopped: '',
 };
 
+/** The Events extension draft (experimental) on one upstream, in a line: its state and what it stored. */
+function eventsExtensionLine(ext: NonNullable<McpUpstreamStatus['events_extension']>): string {
+  if (ext.state === 'not_offered') return 'Events extension (experimental): not offered by this server; standard notifications only';
+  if (ext.state === 'waiting') return 'Events extension (experimental): waiting for the first connection';
+  const counts = [
+    `${ext.subscriptions} subscription${ext.subscriptions === 1 ? '' : 's'}`,
+    `${ext.stored.toLocaleString()} stored`,
+    ext.duplicates ? `${ext.duplicates.toLocaleString()} resent and dropped` : '',
+    ext.truncated ? `${ext.truncated} gap${ext.truncated === 1 ? '' : 's'} (mcp.events.truncated)` : '',
+    ext.last_error ? `last: ${ext.last_error}` : '',
+  ];
+  return `Events extension (experimental): on · ${counts.filter(Boolean).join(' · ')}`;
+}
+
 export class UpstreamsView {
   readonly #d: UpstreamsDeps;
   #loaded: UpstreamsResponse | null = null;
@@ -67,6 +81,8 @@ export class UpstreamsView {
           h('span', { class: 'muted mono' }, `${u.type} · ${u.target}`)),
         h('div', { class: 'muted' }, [counts, u.subscribe.length ? `watching ${u.subscribe.join(', ')}` : ''].filter(Boolean).join(' · ')),
       );
+      const ext = u.status?.events_extension;
+      if (ext) row.appendChild(h('div', { class: 'muted', 'data-events-extension': ext.state }, eventsExtensionLine(ext)));
       if (u.status?.last_error) row.appendChild(h('div', { class: 'muted', 'data-last-error': '' }, `Last error (the server's words, untrusted): ${u.status.last_error.message}`));
       row.appendChild(
         h('div', { class: 'pause-row' }, this.#toggle(u.name, 'enabled', 'Enabled', u.enabled), this.#toggle(u.name, 'allowPush', 'Allow push into agents', u.allowPush)),

@@ -16,7 +16,7 @@ import { CliError, UsageError } from './errors.js';
 import { HOME_OPTION, printJson } from './relay-connection.js';
 
 const USAGE = [
-  'push-relay upstream add NAME (--url URL [--header "K: V"]… | --stdio [--env K=V]… -- CMD ARGS…) [--allow-push] [--subscribe URI-OR-GLOB]… [--read-content] [--call-on-connect TOOL]… [--disabled]',
+  'push-relay upstream add NAME (--url URL [--header "K: V"]… | --stdio [--env K=V]… -- CMD ARGS…) [--allow-push] [--subscribe URI-OR-GLOB]… [--read-content] [--call-on-connect TOOL]… [--events TYPE-GLOB[=JSON-ARGS]]… [--disabled]',
   '       push-relay upstream list [--json]',
   '       push-relay upstream remove|enable|disable NAME',
   '       push-relay upstream import claude-code [--allow-push] [--enable] [--project DIR]',
@@ -73,6 +73,7 @@ async function add(argv: string[]): Promise<void> {
       subscribe: { type: 'string', multiple: true },
       'read-content': { type: 'boolean' },
       'call-on-connect': { type: 'string', multiple: true },
+      events: { type: 'string', multiple: true },
       disabled: { type: 'boolean' },
     },
     USAGE,
@@ -90,6 +91,7 @@ async function add(argv: string[]): Promise<void> {
     resources: { subscribe: values.subscribe ?? [] },
     readContent: { enabled: values['read-content'] === true },
     callOnConnect: values['call-on-connect'] ?? [],
+    events: { enabled: (values.events ?? []).length > 0, subscribe: (values.events ?? []).map(eventSubscription) },
   };
   const raw = values.url
     ? { ...common, type: 'http', url: values.url, headers: pairs(values.header ?? [], ':', '--header', 'K: V') }
@@ -112,6 +114,27 @@ async function add(argv: string[]): Promise<void> {
       `no resources subscribed: only list changes (mcp.*.list_changed) will arrive; to get resource updates, add it again with --subscribe 'GLOB-OR-URI' (push-relay upstream remove ${name} first)\n`,
     );
   }
+}
+
+/**
+ * `--events TYPE-GLOB[=JSON-ARGS]`: an Events-extension subscription (experimental). The glob matches event type
+ * names as `events/list` shows them; the arguments, a JSON object, go to the server as they are.
+ */
+function eventSubscription(item: string): { name: string; arguments: Record<string, unknown> } {
+  const i = item.indexOf('=');
+  const name = (i === -1 ? item : item.slice(0, i)).trim();
+  if (!name) throw new UsageError(`--events needs an event type name or glob, e.g. --events 'deal.*' or --events 'deal.closed={"region":"eu"}'`);
+  if (i === -1) return { name, arguments: {} };
+  let args: unknown;
+  try {
+    args = JSON.parse(item.slice(i + 1));
+  } catch {
+    throw new UsageError(`--events ${neutralizeText(name, 80)}=…: the arguments must be a JSON object, e.g. ${name}='{"region":"eu"}'`);
+  }
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    throw new UsageError(`--events ${neutralizeText(name, 80)}=…: the arguments must be a JSON object, e.g. ${name}='{"region":"eu"}'`);
+  }
+  return { name, arguments: args as Record<string, unknown> };
 }
 
 /** `K: V` / `K=V` pairs into an object; a malformed one is a usage error showing the form. */
@@ -150,10 +173,19 @@ async function list(argv: string[]): Promise<void> {
     const s = live?.get(e.name);
     const state = s ? ` ${s.state}${s.last_error ? ` (${neutralizeText(s.last_error.message, 200)})` : ''}, ${s.stored} stored${s.dropped ? `, ${s.dropped} dropped` : ''}` : '';
     process.stdout.write(
-      `${e.name}  ${e.type}  ${neutralizeText(target, 200)}  ${e.enabled ? 'enabled' : 'disabled'}  ${e.allowPush ? 'allow-push' : 'no-push'}${state}\n`,
+      `${e.name}  ${e.type}  ${neutralizeText(target, 200)}  ${e.enabled ? 'enabled' : 'disabled'}  ${e.allowPush ? 'allow-push' : 'no-push'}${state}${eventsLine(e, s)}\n`,
     );
   }
   if (!live) process.stdout.write('(the relay is not running: states show when it is)\n');
+}
+
+/** The Events extension's part of a listing line: the subscribed globs and, when running, its state. */
+function eventsLine(e: UpstreamEntry, s: McpUpstreamStatus | undefined): string {
+  if (!e.events.enabled) return '';
+  const globs = e.events.subscribe.map((sub) => neutralizeText(sub.name, 80)).join(',') || '(none)';
+  const ext = s?.events_extension;
+  const live = ext ? ` ${ext.state === 'not_offered' ? 'not offered by the server' : `${ext.state}, ${ext.stored} stored${ext.duplicates ? `, ${ext.duplicates} duplicates dropped` : ''}`}` : '';
+  return `  events[${globs}]${live}`;
 }
 
 function redacted(e: UpstreamEntry): Record<string, unknown> {

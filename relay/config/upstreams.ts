@@ -15,6 +15,30 @@ export const UpstreamNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lowercase letters, digits, _ and - (at most 63, starting with a letter or digit)');
 
+/** Event type subscriptions per upstream at most: each push subscription holds a request (and on HTTP/1.1 a connection) open. */
+export const MAX_EVENT_SUBSCRIPTIONS = 50;
+/** One subscription of the Events extension: an fnmatch glob on the event type names `events/list` shows, and its arguments. */
+export const EventSubscriptionSchema = z.object({
+  name: z.string().min(1).max(200),
+  /** Passed to the server as they are (the type's `inputSchema` says what it takes: filters, transforms). */
+  arguments: z.record(z.string(), z.unknown()).default({}),
+});
+/**
+ * Experimental: the Events extension draft (SEP-3415, `io.modelcontextprotocol/events`; relay/protocol/mcp-events.ts).
+ * Off unless the entry turns it on, while the draft is a draft. With it, a server that offers the extension
+ * delivers events with ids and a resume cursor, which the relay keeps, so nothing is lost or repeated across
+ * reconnects and restarts.
+ */
+const EventsExtensionSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    subscribe: z.array(EventSubscriptionSchema).max(MAX_EVENT_SUBSCRIPTIONS).default([]),
+    /** Replay at most this far back on resume (the draft's `maxAgeMs`); unset = as far as the server keeps. */
+    maxAgeMs: z.number().int().positive().optional(),
+  })
+  .default({ enabled: false, subscribe: [] });
+export type EventsExtensionConfig = z.infer<typeof EventsExtensionSchema>;
+
 const EntryBaseSchema = z.object({
   name: UpstreamNameSchema,
   enabled: z.boolean().default(true),
@@ -42,6 +66,7 @@ const EntryBaseSchema = z.object({
    * only ever done when the entry names it.
    */
   callOnConnect: z.array(z.string().min(1).max(200)).max(20).default([]),
+  events: EventsExtensionSchema,
 });
 
 /** Claude Code's stdio entry: the relay starts the server and restarts it when it exits. */

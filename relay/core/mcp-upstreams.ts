@@ -10,6 +10,7 @@ import type { SettingsStore } from '../config/settings.js';
 import type { UpstreamEntry } from '../config/upstreams.js';
 import type { Inbox } from '../inbox/types.js';
 import type { McpUpstreamStatus } from '../protocol/local-api.js';
+import type { EventCursorStore } from '../upstream/mcp/event-cursors.js';
 import { McpUpstream, type McpUpstreamDeps } from '../upstream/mcp/upstream.js';
 import type { Logger } from '../util/log.js';
 
@@ -18,6 +19,8 @@ export interface McpUpstreamsDeps {
   log: Logger;
   /** Where entries are read from when the file changes. */
   settings: Pick<SettingsStore, 'read' | 'path'>;
+  /** Where the Events extension keeps its cursors (relay/upstream/mcp/event-cursors.ts); default memory. */
+  eventCursors?: EventCursorStore;
   /** Passed to every upstream (tests: fast backoff, small queues). */
   upstream?: Partial<Omit<McpUpstreamDeps, 'inbox' | 'log'>>;
   /** How long after a file event the settings are read (a write is a rename; editors write twice). */
@@ -114,7 +117,12 @@ export class McpUpstreams {
     if (this.#closed && entries.length > 0) return;
     for (const e of entries) {
       if (this.#running.has(e.name)) continue;
-      const upstream = new McpUpstream(e, { ...this.#d.upstream, inbox: this.#d.inbox, log: (line) => this.#d.log.info(line) });
+      const upstream = new McpUpstream(e, {
+        ...this.#d.upstream,
+        ...(this.#d.eventCursors ? { eventCursors: this.#d.eventCursors } : {}),
+        inbox: this.#d.inbox,
+        log: (line) => this.#d.log.info(line),
+      });
       const off = upstream.onChange(() => this.#changed());
       this.#running.set(e.name, { key: JSON.stringify(e), upstream, off });
       upstream.start();

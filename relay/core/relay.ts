@@ -1,5 +1,6 @@
 // The relay core, composed: one home dir, one instance lock, one durable inbox, one upstream stream, the
 // control-plane client, and the loopback server. Hosted by `push-relay daemon` and by the tray app.
+import { FileEventCursorStore } from '../upstream/mcp/event-cursors.js';
 import { SignInFlow } from '../auth/sign-in-flow.js';
 import { FileSignInStore, type SignInStore } from '../auth/sign-in-store.js';
 import { homePaths, type HomePaths } from '../config/home.js';
@@ -135,7 +136,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const upstream = await LiveUpstream.start(target, { paths, inbox, log, heartbeatMs, demoIntervalMs: options.demoIntervalMs, signIns });
     cleanup.push(() => upstream.close());
     // Standard MCP servers as event sources, beside the Pact stream; each is its own inbox source.
-    const mcpUpstreams = new McpUpstreams({ inbox, log, settings: settingsStore });
+    const eventCursors = new FileEventCursorStore(paths.home, { log: (line) => log.warn(line) });
+    const mcpUpstreams = new McpUpstreams({ inbox, log, settings: settingsStore, eventCursors });
     await mcpUpstreams.start(settings.upstreams ?? []);
     cleanup.push(() => mcpUpstreams.close());
 

@@ -315,6 +315,23 @@ export interface McpUpstreamStatus {
   duplicates: number;
   dropped: number;
   write_failures: number;
+  /** The Events extension draft (experimental), present when the entry turns it on. */
+  events_extension?: {
+    /** `waiting` until the first connect; `not_offered` when the server does not offer the extension. */
+    state: 'waiting' | 'not_offered' | 'on';
+    subscriptions: number;
+    stored: number;
+    /** Events the server sent again (after a resume) and the relay already had. */
+    duplicates: number;
+    /** Times the server resumed later than the relay's cursor (events skipped: an `mcp.events.truncated` event each). */
+    truncated: number;
+    /** Notifications or occurrences that did not parse. */
+    refused: number;
+    /** Times a stream was closed and resumed from the cursor because storing fell behind. */
+    paused: number;
+    write_failures: number;
+    last_error: string | null;
+  };
 }
 
 /** `GET /v1/upstreams`, and the answer to `POST /v1/upstreams` (relay/local/upstream-routes.ts). */

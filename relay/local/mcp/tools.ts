@@ -274,6 +274,20 @@ export function summarizeStatus(s: RelayStatus): z.infer<typeof StatusOutput> {
             stored: u.stored,
             dropped: u.dropped,
             last_error: u.last_error ? { message: neutralizeText(u.last_error.message, MAX_ERROR_CHARS), message_is: MCP_SERVER_TEXT_MARK, at: u.last_error.at } : null,
+            ...(u.events_extension
+              ? {
+                  events_extension: {
+                    state: u.events_extension.state,
+                    subscriptions: u.events_extension.subscriptions,
+                    stored: u.events_extension.stored,
+                    duplicates: u.events_extension.duplicates,
+                    truncated: u.events_extension.truncated,
+                    last_error: u.events_extension.last_error
+                      ? { message: neutralizeText(u.events_extension.last_error, MAX_ERROR_CHARS), message_is: MCP_SERVER_TEXT_MARK }
+                      : null,
+                  },
+                }
+              : {}),
           })),
         }
       : {}),

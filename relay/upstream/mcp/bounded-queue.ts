@@ -19,9 +19,11 @@ export class BoundedQueue<T> {
     return this.#size;
   }
 
-  /** Adds at the tail; when full, the oldest entry goes first and is counted. */
-  push(item: T): void {
+  /** Adds at the tail; when full, the oldest entry goes first, is counted, and is returned. */
+  push(item: T): T | undefined {
+    let dropped: T | undefined;
     if (this.#size === this.capacity) {
+      dropped = this.#items[this.#head];
       this.#items[this.#head] = undefined;
       this.#head = (this.#head + 1) % this.capacity;
       this.#size--;
@@ -29,6 +31,7 @@ export class BoundedQueue<T> {
     }
     this.#items[(this.#head + this.#size) % this.capacity] = item;
     this.#size++;
+    return dropped;
   }
 
   /** Removes and returns up to `max` entries from the head, oldest first. */

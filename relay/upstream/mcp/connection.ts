@@ -27,6 +27,7 @@ import { VERSION } from '../../util/version.js';
 import { capResponseBodies } from '../capped-body.js';
 import { isUriGlob } from '../../config/upstreams.js';
 import { capContent, type ResourceContent } from './resource-content.js';
+import type { EventsClient } from './event-subscriptions.js';
 import { NOTIFICATION_TOPICS, type UpstreamNotificationMethod } from './topics.js';
 
 /** Resources listed at most (pages × items are the server's; this bounds what one hostile server costs). */
@@ -64,6 +65,11 @@ export interface ConnectionOptions {
    * `end` once the new one is acknowledged.
    */
   onResubscribeGap?(phase: 'start' | 'end'): void;
+  /**
+   * Experimental (the Events extension draft): called once connected, with the client and the server's
+   * capabilities; what it returns is closed with the connection. Its failure is its own: the connection stays.
+   */
+  startEvents?(client: EventsClient, capabilities: unknown): Promise<{ close(): void } | undefined>;
 }
 
 export interface OpenConnection {
@@ -146,9 +152,11 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
   let ping: NodeJS.Timeout | undefined;
   // The open listen streams (2026-07-28), with disjoint filters (see "Listen streams" above).
   let subscriptions: McpSubscription[] = [];
+  let events: { close(): void } | undefined;
   const close = async () => {
     end('closed by the relay');
     if (ping) clearInterval(ping);
+    events?.close();
     await Promise.all(subscriptions.map((sub) => sub.close().catch(() => undefined)));
     await client.close().catch(() => undefined);
   };
@@ -237,6 +245,18 @@ export async function openConnection(o: ConnectionOptions): Promise<OpenConnecti
         await client.callTool({ name, arguments: {} }, opts);
       } catch (err) {
         o.log(`calling ${neutralizeText(name, 100)} after connect failed: ${neutralizeText((err as Error).message, 300)}`);
+      }
+    }
+    if (o.startEvents) {
+      // The SDK's custom-method forms, typed for the Events extension (relay/upstream/mcp/event-subscriptions.ts).
+      const eventsClient: EventsClient = {
+        request: (request, resultSchema, options) => client.request(request, resultSchema, options),
+        setNotificationHandler: (method, schemas, handler) => client.setNotificationHandler(method, schemas, handler),
+      };
+      try {
+        events = await o.startEvents(eventsClient, caps);
+      } catch (err) {
+        o.log(`events: the Events extension could not start: ${neutralizeText((err as Error).message, 300)}`);
       }
     }
     if (entry.type === 'http' && o.pingIntervalMs > 0) {

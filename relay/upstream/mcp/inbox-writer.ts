@@ -2,12 +2,16 @@
 // order with whatever arrived meanwhile in the same append (group commit, as relay/upstream/push-stream.ts does),
 // and the event ids.
 //
-// Event ids: a standard MCP notification carries no id (only the Events extension draft, SEP-3415, would give
-// one), so the relay numbers each upstream's events itself: increasing per source, continuing from the source's
-// durable cursor (Inbox.resumeCursor, relay/inbox/source-log.ts "cursor"), so ids never repeat across restarts
-// and the inbox's identity (server, tenant, event_id) stays exact. This writer is the only one for its source.
-// What it cannot give is the Pact stream's no-loss guarantee: nothing can be fetched again, so what a full
-// queue or a refusing disk loses is lost, and said so (`mcp.upstream.dropped`, the `write_failures` counter).
+// Event ids: a standard MCP notification carries no id, so the relay numbers each upstream's events itself:
+// increasing per source, continuing from the source's durable cursor (Inbox.resumeCursor,
+// relay/inbox/source-log.ts "cursor"), so ids never repeat across restarts and the inbox's identity (server,
+// tenant, event_id) stays exact. This writer is the only one for its source. For standard notifications it
+// cannot give the Pact stream's no-loss guarantee: nothing can be fetched again, so what a full queue or a
+// refusing disk loses is lost, and said so (`mcp.upstream.dropped`, the `write_failures` counter).
+//
+// The Events extension draft (SEP-3415) has its own writer (tenant `events`): its events carry the server's id
+// and cursor, and `onStored` tells relay/upstream/mcp/event-subscriptions.ts when each is durable (or was not
+// stored), which moves the cursor or resumes from it, so there nothing is lost even when this queue is full.
 import type { Inbox, IncomingEvent } from '../../inbox/types.js';
 import type { McpUpstreamStatus } from '../../protocol/local-api.js';
 import { describeError } from '../errors.js';
@@ -29,6 +33,8 @@ export const DROPPED_REPORT_INTERVAL_MS = 5_000;
 
 export interface InboxWriterOptions {
   upstream: string;
+  /** The inbox source's tenant (default `local`); the Events extension's events are a source of their own. */
+  tenant?: string;
   inbox: Pick<Inbox, 'append' | 'resumeCursor' | 'recent'>;
   capacity?: number;
   /** Fetches a resource's content for `mcp.resource.updated` (readContent on); undefined = never. */
@@ -58,13 +64,16 @@ export class McpInboxWriter {
   constructor(options: InboxWriterOptions) {
     this.#o = options;
     this.#queue = new BoundedQueue(options.capacity ?? DEFAULT_QUEUE_CAPACITY);
-    this.#source = mcpSource(options.upstream);
+    this.#source = mcpSource(options.upstream, options.tenant);
   }
 
   /** Queues an event; synchronous and O(1), so a flood costs the notification handler nothing more. */
   push(event: PendingMcpEvent): void {
-    if (this.#closed) return;
-    this.#queue.push(event);
+    if (this.#closed) {
+      event.onStored?.(false);
+      return;
+    }
+    this.#queue.push(event)?.onStored?.(false);
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = undefined;
     });
@@ -90,6 +99,18 @@ export class McpInboxWriter {
     if (this.#o.inbox.resumeCursor(this.#source) === undefined) return undefined;
     const last = this.#o.inbox.recent(LAST_STORED_SCAN, { topic: 'mcp.*' }).find((e) => e.server === this.#source.server && e.tenant === this.#source.tenant);
     return { lastStoredAt: last?.received_at ?? null };
+  }
+
+  /**
+   * The Events extension's ids of this source's newest stored events (`payload.event_id`), for dedupe after a
+   * resume (relay/upstream/mcp/event-cursors.ts): searched among the newest 10,000 `mcp.event.*` events.
+   */
+  storedEventIds(): string[] {
+    const ids: string[] = [];
+    for (const e of this.#o.inbox.recent(LAST_STORED_SCAN, { topic: 'mcp.event.*' })) {
+      if (e.server === this.#source.server && e.tenant === this.#source.tenant && typeof e.payload.event_id === 'string') ids.push(e.payload.event_id);
+    }
+    return ids.reverse();
   }
 
   /** Called after each append (stats changed). Returns an unsubscribe. */
@@ -125,14 +146,17 @@ export class McpInboxWriter {
       await this.#attachContent(batch);
       let next = (this.#o.inbox.resumeCursor(this.#source) ?? 0) + 1;
       const incoming: IncomingEvent[] = batch.map((e) => ({ source: { ...this.#source }, event: toPushEvent(e, next++), subscription_id: this.#source.server }));
+      let stored = false;
       try {
         const result = await this.#o.inbox.append(incoming);
         this.#stored += result.appended.length;
         this.#duplicates += result.duplicates;
+        stored = true;
       } catch (err) {
         this.#writeFailures += incoming.length;
-        this.#o.log?.(`upstream ${this.#o.upstream}: ${incoming.length} event(s) could not be stored and are lost: ${describeError(err)}`);
+        this.#o.log?.(`upstream ${this.#o.upstream}: ${incoming.length} event(s) could not be stored${batch.some((e) => e.onStored) ? '' : ' and are lost'}: ${describeError(err)}`);
       }
+      for (const e of batch) e.onStored?.(stored);
       for (const l of this.#listeners) l();
     }
   }

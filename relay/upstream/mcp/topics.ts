@@ -11,8 +11,12 @@ export const MCP_TOPIC = {
   promptsListChanged: 'mcp.prompts.list_changed',
   reconnected: 'mcp.upstream.reconnected',
   dropped: 'mcp.upstream.dropped',
+  /** Events extension (experimental): the server resumed later than the relay's cursor, so events were skipped. */
+  eventsTruncated: 'mcp.events.truncated',
 } as const;
-export type McpTopic = (typeof MCP_TOPIC)[keyof typeof MCP_TOPIC];
+/** Events extension (experimental): an event of type NAME is `mcp.event.NAME` (eventTopic). */
+export const MCP_EVENT_TOPIC_PREFIX = 'mcp.event.';
+export type McpTopic = (typeof MCP_TOPIC)[keyof typeof MCP_TOPIC] | `${typeof MCP_EVENT_TOPIC_PREFIX}${string}`;
 
 /** The standard notifications an upstream turns into events, by method. */
 export const NOTIFICATION_TOPICS = {
@@ -40,11 +44,18 @@ export interface PendingMcpEvent {
   occurred_at: string;
   /** For `mcp.resource.updated`: the resource whose content may be attached at write time. */
   uri?: string;
+  /** For Events-extension events: what the event is about (default: the resource, else the upstream). */
+  aggregate?: { type: string; id: string };
+  /**
+   * Called once the writer is done with the event: `true` when it is durable in the inbox (stored, or already
+   * there), `false` when it was dropped or could not be stored. The Events extension moves its cursor on this.
+   */
+  onStored?: (stored: boolean) => void;
 }
 
 /** The inbox source of an upstream: its own cursor and dedupe space, apart from the Pact server's. */
-export function mcpSource(name: string): EventSource {
-  return { server: `mcp:${name}`, tenant: 'local' };
+export function mcpSource(name: string, tenant = 'local'): EventSource {
+  return { server: `mcp:${name}`, tenant };
 }
 
 export function clipUri(uri: string): string {
@@ -116,9 +127,57 @@ export function toPushEvent(e: PendingMcpEvent, eventId: number): PushEvent {
     event_id: eventId,
     topic: e.topic,
     category: MCP_CATEGORY,
-    aggregate_type: e.uri !== undefined ? 'mcp.resource' : 'mcp.upstream',
-    aggregate_id: e.uri ?? String(e.payload.upstream),
+    aggregate_type: e.aggregate?.type ?? (e.uri !== undefined ? 'mcp.resource' : 'mcp.upstream'),
+    aggregate_id: e.aggregate?.id ?? e.uri ?? String(e.payload.upstream),
     occurred_at: e.occurred_at,
     payload: e.payload,
+  };
+}
+
+/** Longest event-type name kept in a topic; the full name is in the payload. */
+const MAX_TOPIC_NAME_CHARS = 150;
+/** Largest event `data` stored as it is (serialized); a larger one is replaced by a note, as is one nested too deep. */
+export const MAX_EVENT_DATA_CHARS = 256 * 1024;
+export const MAX_EVENT_DATA_DEPTH = 64;
+
+/**
+ * The topic of an Events-extension event: `mcp.event.` + the type name, with anything outside the topic grammar's
+ * safe characters replaced by `_` (a name is the server's text: it must not smuggle spaces or controls into topics).
+ */
+export function eventTopic(name: string): McpTopic {
+  return `${MCP_EVENT_TOPIC_PREFIX}${name.slice(0, MAX_TOPIC_NAME_CHARS).replace(/[^A-Za-z0-9._:-]/g, '_')}`;
+}
+
+/** An Events-extension occurrence as an event: the server's id, type, time and data, all marked as the server's. */
+export function extensionEvent(
+  upstream: string,
+  o: { eventId: string; name: string; timestamp: string; data: Record<string, unknown> },
+  now: Date,
+  tooBig: (json: string) => boolean,
+): PendingMcpEvent {
+  let data: Record<string, unknown> = o.data;
+  const json = JSON.stringify(o.data);
+  if (json.length > MAX_EVENT_DATA_CHARS || tooBig(json)) {
+    data = { omitted: true, note: `the event's data (${json.length} characters) was over the relay's limit (${MAX_EVENT_DATA_CHARS} characters, ${MAX_EVENT_DATA_DEPTH} levels) and is not stored` };
+  }
+  const occurred = Number.isNaN(Date.parse(o.timestamp)) ? now.toISOString() : o.timestamp.slice(0, 40);
+  return {
+    topic: eventTopic(o.name),
+    payload: { upstream, event: o.name, event_id: o.eventId, timestamp: o.timestamp.slice(0, 40), data },
+    occurred_at: occurred,
+    aggregate: { type: 'mcp.event', id: o.eventId },
+  };
+}
+
+export function eventsTruncatedEvent(upstream: string, name: string, now: Date): PendingMcpEvent {
+  return {
+    topic: MCP_TOPIC.eventsTruncated,
+    payload: {
+      upstream,
+      event: name,
+      may_have_missed_events: true,
+      note: "the server resumed this subscription later than the relay's cursor (its retention, the maxAgeMs bound or its own limit): events in between were skipped; re-read what matters",
+    },
+    occurred_at: now.toISOString(),
   };
 }

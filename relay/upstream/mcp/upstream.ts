@@ -14,7 +14,10 @@ import type { McpUpstreamStatus } from '../../protocol/local-api.js';
 import { neutralizeText } from '../../protocol/untrusted-text.js';
 import { Backoff, type BackoffOptions } from '../backoff.js';
 import { describeError } from '../errors.js';
+import { offersEvents } from '../../protocol/mcp-events.js';
 import type { OpenConnection } from './connection.js';
+import { MemoryEventCursorStore, type EventCursorStore } from './event-cursors.js';
+import { EventSubscriptions, type EventsClient } from './event-subscriptions.js';
 import { McpInboxWriter } from './inbox-writer.js';
 import { notificationEvent, reconnectedEvent, type ReconnectGap } from './topics.js';
 
@@ -30,6 +33,12 @@ export interface McpUpstreamDeps {
   pingIntervalMs?: number;
   /** Listen streams per connection before a merge (relay/upstream/mcp/connection.ts "Listen streams"). */
   maxListenStreams?: number;
+  /** Where the Events extension keeps its cursors between runs (default: memory, i.e. from now at every start). */
+  eventCursors?: EventCursorStore;
+  /** The Events writer's queue (default 1,000); a push stream is resumed later when half of it is waiting. */
+  eventsQueueCapacity?: number;
+  /** Tests: the Events extension's poll floor, silence limit and retry base (relay/upstream/mcp/event-subscriptions.ts). */
+  eventsTiming?: { pollFloorMs?: number; silenceMs?: number; retryBaseMs?: number };
   now?: () => Date;
 }
 
@@ -40,6 +49,11 @@ export class McpUpstream {
   readonly entry: UpstreamEntry;
   readonly #d: McpUpstreamDeps;
   readonly #writer: McpInboxWriter | undefined;
+  /** The Events extension's events (experimental): a source of their own, numbered apart from the notifications. */
+  readonly #eventsWriter: McpInboxWriter | undefined;
+  readonly #eventCursors: EventCursorStore;
+  #events: EventSubscriptions | undefined;
+  #eventsOffered: boolean | undefined;
   readonly #backoff: Backoff;
   #state: McpUpstreamState;
   #connection: OpenConnection | undefined;
@@ -81,7 +95,12 @@ export class McpUpstream {
         readContent: entry.readContent.enabled ? (uri) => this.#readContent(uri) : undefined,
       });
       this.#writer.onWrite(() => this.#changed());
+      if (entry.events.enabled) {
+        this.#eventsWriter = new McpInboxWriter({ upstream: entry.name, tenant: 'events', inbox: deps.inbox, capacity: deps.eventsQueueCapacity, now: deps.now, log: (line) => deps.log(line) });
+        this.#eventsWriter.onWrite(() => this.#changed());
+      }
     }
+    this.#eventCursors = deps.eventCursors ?? new MemoryEventCursorStore();
   }
 
   get name(): string {
@@ -114,6 +133,23 @@ export class McpUpstream {
       next_retry_at: this.#state === 'backoff' && this.#nextRetryAt !== undefined ? new Date(this.#nextRetryAt).toISOString() : null,
       last_error: this.#lastError ?? null,
       ...w,
+      ...(this.#eventsWriter ? { events_extension: this.#eventsStatus(this.#eventsWriter) } : {}),
+    };
+  }
+
+  #eventsStatus(writer: McpInboxWriter): NonNullable<McpUpstreamStatus['events_extension']> {
+    const s = this.#events?.stats();
+    const w = writer.stats();
+    return {
+      state: this.#eventsOffered === undefined ? 'waiting' : this.#eventsOffered ? 'on' : 'not_offered',
+      subscriptions: s?.subscriptions ?? 0,
+      stored: w.stored,
+      duplicates: s?.duplicates ?? 0,
+      truncated: s?.truncated ?? 0,
+      refused: s?.refused ?? 0,
+      paused: s?.paused ?? 0,
+      write_failures: w.write_failures,
+      last_error: s?.last_error ?? null,
     };
   }
 
@@ -132,6 +168,9 @@ export class McpUpstream {
     await c?.close();
     await this.#running;
     await this.#writer?.close();
+    // What was in flight settles here and moves the cursors; then they are written.
+    await this.#eventsWriter?.close();
+    this.#eventCursors.flush();
     this.#state = 'stopped';
     this.#changed();
   }
@@ -162,6 +201,7 @@ export class McpUpstream {
           this.#subscribed = count;
           this.#changed();
         },
+        ...(this.#eventsWriter ? { startEvents: (client: EventsClient, caps: unknown) => this.#startEvents(client, caps) } : {}),
       });
     } catch (err) {
       if (this.#stopped) return;
@@ -237,6 +277,39 @@ export class McpUpstream {
     this.#notifications++;
     this.#lastEventAt = event.occurred_at;
     this.#writer?.push(event);
+  }
+
+  /** The Events extension on a new connection, when the entry turns it on and the server offers it. */
+  async #startEvents(client: EventsClient, capabilities: unknown): Promise<EventSubscriptions | undefined> {
+    const writer = this.#eventsWriter;
+    if (!writer || this.#stopped) return undefined;
+    const offered = offersEvents(capabilities);
+    if (offered !== this.#eventsOffered) {
+      if (!offered) this.#d.log(`upstream ${this.entry.name}: events: the server does not offer the Events extension (io.modelcontextprotocol/events); only standard notifications are used`);
+      this.#eventsOffered = offered;
+      this.#changed();
+    }
+    if (!offered) return undefined;
+    // What the last connection left in flight is stored (and its cursors saved) before this one resumes from them.
+    await writer.idle();
+    const capacity = writer.stats().queue_capacity;
+    this.#events = await EventSubscriptions.start({
+      client,
+      upstream: this.entry.name,
+      config: this.entry.events,
+      store: this.#eventCursors,
+      write: (event) => writer.push(event),
+      backlog: () => writer.stats().queued,
+      maxBacklog: Math.max(1, Math.floor(capacity / 2)),
+      storedIds: writer.storedEventIds(),
+      timeoutMs: this.#d.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      ...this.#d.eventsTiming,
+      now: this.#d.now,
+      log: (line) => this.#d.log(`upstream ${this.entry.name}: ${line}`),
+      onChange: () => this.#changed(),
+    });
+    this.#changed();
+    return this.#events;
   }
 
   async #readContent(uri: string) {

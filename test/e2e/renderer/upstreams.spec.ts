@@ -36,3 +36,36 @@ test('the Allow push toggle connects a gated MCP upstream live; its updates reac
     await home.cleanup();
   }
 });
+
+test('an upstream with the Events extension shows its state and what it stored', async ({ page }) => {
+  const home = await tempDir('push-relay-upstreams-events-e2e-');
+  const server = join(process.cwd(), 'test/helpers/mcp-events-server.mjs');
+  writeFileSync(
+    join(home.path, 'settings.json'),
+    JSON.stringify({
+      upstreams: [
+        {
+          name: 'ev',
+          type: 'stdio',
+          command: process.execPath,
+          args: [server],
+          env: { MCP_TEST_EVENTS_LOG: join(home.path, 'server-history'), MCP_TEST_EVENTS_TICK_MS: '50' },
+          allowPush: true,
+          events: { enabled: true, subscribe: [{ name: 'test.tick' }] },
+        },
+      ],
+    }),
+  );
+  const daemon = startCli(['daemon', '--demo', '--home', home.path, '--local-port', '0'], { PUSH_RELAY_API_KEY: '', PUSH_RELAY_SERVER: '', PUSH_RELAY_HOME: '' });
+  try {
+    const url = await daemon.line('listening', 30_000);
+    const api = relayApi(url, home.path);
+    await page.goto(`${url}/#token=${api.token}&settings`);
+    const line = page.locator('[data-upstream="ev"] [data-events-extension]');
+    await expect(line).toHaveAttribute('data-events-extension', 'on', { timeout: 20_000 });
+    await expect(line).toContainText(/Events extension \(experimental\): on · 1 subscription · [1-9][\d,]* stored/, { timeout: 20_000 });
+  } finally {
+    await daemon.kill('SIGTERM');
+    await home.cleanup();
+  }
+});

@@ -1,7 +1,7 @@
 // `push-relay upstream …` as a user runs it (the compiled CLI): entries written through the one settings store,
 // clear one-line errors, allowPush only when asked, the Claude Code import, and — with a daemon running — a
 // newcomer's server-everything added from the command line whose resource updates show in `push-relay events`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCleanups } from '../../helpers/cleanups.js';
@@ -12,6 +12,7 @@ import { waitFor } from '../../helpers/wait-for.js';
 const cleanup = useCleanups();
 const CLEAN_ENV = { PUSH_RELAY_API_KEY: '', PUSH_RELAY_SERVER: '', PUSH_RELAY_HOME: '' };
 const EVERYTHING = join(process.cwd(), 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+const EVENTS_SERVER = join(process.cwd(), 'test/helpers/mcp-events-server.mjs');
 
 async function home(): Promise<string> {
   const d = await tempDir('upstream-cli-');
@@ -64,7 +65,12 @@ describe('push-relay upstream', () => {
     expect(dup.stderr).toContain('an upstream named "a" exists');
     const missing = await cli(h, 'remove', 'nope');
     expect(missing.stderr.trim()).toBe('push-relay: no upstream named "nope" (there are: a)');
-    for (const r of [http, both, name, dup, missing]) expect(r.stderr).not.toMatch(/\n\s+at /);
+    const badArgs = await cli(h, 'add', 'b', '--url', 'https://x.example/mcp', '--events', 'deal.closed={region:eu}');
+    expect(badArgs.code).toBe(2);
+    expect(badArgs.stderr).toContain('--events deal.closed=…: the arguments must be a JSON object');
+    const noName = await cli(h, 'add', 'b', '--url', 'https://x.example/mcp', '--events', '={}');
+    expect(noName.stderr).toContain('--events needs an event type name or glob');
+    for (const r of [http, both, name, dup, missing, badArgs, noName]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('imports Claude Code servers disabled and without push unless the flags say so', async () => {
@@ -122,5 +128,40 @@ describe('push-relay upstream', () => {
     expect(events).toContain('mcp.resource.updated');
     const status = await runCli(['status', '--home', h], CLEAN_ENV);
     expect(status.stdout).toMatch(/^mcp {8}everything \(stdio\): connected, \d+ stored/m);
+  });
+
+  it('the Events extension (experimental): --events turns it on, events show in `push-relay events`, and a daemon restart resumes with nothing lost or twice', { timeout: 90_000 }, async () => {
+    const h = await home();
+    const start = async () => {
+      const d = startCli(['daemon', '--demo', '--home', h, '--local-port', '0'], CLEAN_ENV);
+      cleanup.add(() => d.kill('SIGTERM'));
+      await d.line('listening', 30_000);
+      return d;
+    };
+    const daemon = await start();
+    const add = await runCli(
+      ['upstream', 'add', 'ev', '--allow-push', '--events', 'test.tick={"parity":"even"}', '--env', `MCP_TEST_EVENTS_LOG=${join(h, 'server-history')}`, '--env', 'MCP_TEST_EVENTS_TICK_MS=40',
+        '--home', h, '--stdio', '--', process.execPath, EVENTS_SERVER],
+      CLEAN_ENV,
+    );
+    expect(add.code).toBe(0);
+    expect(settings(h).upstreams[0]).toMatchObject({ events: { enabled: true, subscribe: [{ name: 'test.tick', arguments: { parity: 'even' } }] } });
+    const ticks = async () => {
+      const r = await runCli(['events', '--topic', 'mcp.event.test.tick', '--limit', '1000', '--json', '--home', h], CLEAN_ENV);
+      return (JSON.parse(r.stdout) as { seq: number; payload: { data: { n: number } } }[]).sort((a, b) => a.seq - b.seq).map((e) => e.payload.data.n);
+    };
+    await waitFor(async () => ((await ticks()).length >= 4 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, what: 'four ticks in push-relay events' });
+    expect((await cli(h, 'list')).stdout).toMatch(/ev {2}stdio .* events\[test\.tick\] on, \d+ stored/);
+
+    const beforeStop = (await ticks()).length;
+    daemon.kill('SIGTERM');
+    await daemon.exited;
+    expect(existsSync(join(h, 'mcp-event-cursors.json'))).toBe(true);
+    await start();
+    await waitFor(async () => ((await ticks()).length >= beforeStop + 6 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, what: 'ticks after the restart' });
+    // Even ticks only (the subscription's arguments), each once, none missing across the restart.
+    const all = await ticks();
+    expect(all.every((n) => n % 2 === 0)).toBe(true);
+    expect(all).toEqual(all.map((_, i) => all[0]! + 2 * i));
   });
 });

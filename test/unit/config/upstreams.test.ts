@@ -2,7 +2,7 @@
 // writes it (`upstreams[1].url`), unique names.
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSettings, SettingsError } from '../../../relay/config/settings.js';
-import { MAX_READ_CONTENT_BYTES, UpstreamEntrySchema } from '../../../relay/config/upstreams.js';
+import { MAX_EVENT_SUBSCRIPTIONS, MAX_READ_CONTENT_BYTES, UpstreamEntrySchema } from '../../../relay/config/upstreams.js';
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
 
 const dirs: TempDir[] = [];
@@ -30,6 +30,22 @@ describe('upstream entries', () => {
   it('applies defaults: enabled, no push, no content, no subscriptions', () => {
     const e = UpstreamEntrySchema.parse({ name: 'everything', type: 'stdio', command: 'node' });
     expect(e).toMatchObject({ enabled: true, allowPush: false, args: [], env: {}, resources: { subscribe: [] }, readContent: { enabled: false } });
+  });
+
+  it('keeps the experimental Events extension off unless the entry turns it on', () => {
+    const e = UpstreamEntrySchema.parse({ name: 'ev', type: 'stdio', command: 'node' });
+    expect(e.events).toEqual({ enabled: false, subscribe: [] });
+    const on = UpstreamEntrySchema.parse({ name: 'ev', type: 'stdio', command: 'node', events: { enabled: true, subscribe: [{ name: 'deal.*' }] } });
+    expect(on.events).toEqual({ enabled: true, subscribe: [{ name: 'deal.*', arguments: {} }] });
+  });
+
+  it('names a bad Events-extension field, and bounds the subscriptions', async () => {
+    const s = await store();
+    const bad = refusal(() => s.update({ upstreams: [{ name: 'a', type: 'stdio', command: 'x', events: { enabled: true, subscribe: [{ name: '' }] } }] as never }));
+    expect(bad.issues[0]?.field).toBe('upstreams[0].events.subscribe[0].name');
+    const many = Array.from({ length: MAX_EVENT_SUBSCRIPTIONS + 1 }, (_, i) => ({ name: `t${i}` }));
+    const tooMany = refusal(() => s.update({ upstreams: [{ name: 'a', type: 'stdio', command: 'x', events: { enabled: true, subscribe: many } }] as never }));
+    expect(tooMany.issues[0]?.field).toBe('upstreams[0].events.subscribe');
   });
 
   it('stores a valid list through the settings store', async () => {

@@ -1,13 +1,17 @@
 // MCP upstreams inside the running relay: configured in settings.json, shown in /v1/status and `relay_status`,
 // their events reaching agents through the unchanged tools (`wait_for_event(topic="mcp.resource.updated")`),
 // and settings changes (add, remove, disable, gate) applied live through the one settings store.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSettings } from '../../../../relay/config/settings.js';
 import type { RunningRelay } from '../../../../relay/core/relay.js';
+import { EVENT_CURSORS_FILE } from '../../../../relay/upstream/mcp/event-cursors.js';
 import { MCP_TOPIC } from '../../../../relay/upstream/mcp/topics.js';
 import { createCleanups } from '../../../helpers/cleanups.js';
 import { startV2TestServer, type V2TestServer } from '../../../helpers/mcp-v2-http-server.js';
+import { tempDir } from '../../../helpers/tmp.js';
 import { waitFor } from '../../../helpers/wait-for.js';
 import { startInProcessRelay, startWorld } from '../../mcp/harness.js';
 
@@ -63,6 +67,33 @@ describe('MCP upstreams in the relay', () => {
       expect.objectContaining({ name: 'modern', transport: 'http', state: 'connected', allow_push: true, stored: 1, dropped: 0, last_error: null }),
     ]);
     expect(status.content[0]?.text).toContain('MCP upstreams: modern connected');
+  });
+
+  it('Events extension (experimental): an agent waiting on mcp.event.<type> gets the event; relay_status shows the extension', async () => {
+    const d = await tempDir('relay-live-events-');
+    cleanups.add(() => d.cleanup());
+    const events = {
+      name: 'ev',
+      type: 'stdio',
+      command: process.execPath,
+      args: [join(process.cwd(), 'test/helpers/mcp-events-server.mjs')],
+      env: { MCP_TEST_EVENTS_LOG: join(d.path, 'history'), MCP_TEST_EVENTS_TICK_MS: '100' },
+      allowPush: true,
+      events: { enabled: true, subscribe: [{ name: 'test.tick' }] },
+    };
+    const { relay, home } = await relayWith([events]);
+    await waitFor(() => relay.core.status().upstreams?.find((u) => u.name === 'ev')?.events_extension?.state === 'on' || undefined, { timeoutMs: 15_000, what: 'the extension on' });
+    const client = await mcpClient(relay);
+    const result = (await client.callTool({ name: 'wait_for_event', arguments: { topic: 'mcp.event.test.tick', timeout_seconds: 30, consumer: 'mcp-events-test' } })) as {
+      structuredContent?: { status: string; events: { topic: string; payload: Record<string, unknown> }[] };
+    };
+    expect(result.structuredContent?.status).toBe('event');
+    expect(result.structuredContent?.events[0]).toMatchObject({ topic: 'mcp.event.test.tick', payload: { upstream: 'ev', event: 'test.tick', event_id: expect.stringMatching(/^evt-\d+$/) } });
+
+    const status = (await client.callTool({ name: 'relay_status', arguments: {} })) as { structuredContent?: { upstreams?: { events_extension?: unknown }[] } };
+    expect(status.structuredContent?.upstreams?.[0]?.events_extension).toMatchObject({ state: 'on', subscriptions: 1, last_error: null });
+    // The relay keeps the cursors in its home, for the next run.
+    await waitFor(() => existsSync(join(home, EVENT_CURSORS_FILE)) || undefined, { what: 'the cursor file' });
   });
 
   it('applies settings changes live: add, disable, gate, remove', async () => {

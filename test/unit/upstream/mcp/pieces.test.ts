@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedQueue } from '../../../../relay/upstream/mcp/bounded-queue.js';
 import { capContent } from '../../../../relay/upstream/mcp/resource-content.js';
-import { MAX_URI_CHARS, MCP_TOPIC, notificationEvent, toPushEvent } from '../../../../relay/upstream/mcp/topics.js';
+import { eventsTruncatedEvent, eventTopic, extensionEvent, MAX_EVENT_DATA_CHARS, MAX_URI_CHARS, MCP_TOPIC, notificationEvent, toPushEvent } from '../../../../relay/upstream/mcp/topics.js';
 
 const NOW = new Date('2026-12-06T00:00:00Z');
 
@@ -56,5 +56,37 @@ describe('notification events', () => {
     expect((e.payload.uri as string).length).toBe(MAX_URI_CHARS);
     expect(e.payload.mcp_subscription_id).toBe('listen:3');
     expect(toPushEvent(e, 42)).toMatchObject({ event_id: 42, topic: MCP_TOPIC.resourceUpdated, category: 'mcp', aggregate_type: 'mcp.resource', occurred_at: NOW.toISOString() });
+  });
+});
+
+describe('Events-extension event shapes', () => {
+  const occurrence = { eventId: 'evt-1', name: 'deal.closed', timestamp: '2026-12-05T10:00:00Z', data: { amount: 5 } };
+  const never = () => false;
+
+  it("is an mcp.event.<name> event about the server's event id, with its data and time", () => {
+    const e = extensionEvent('crm', occurrence, NOW, never);
+    expect(e.topic).toBe('mcp.event.deal.closed');
+    expect(e.occurred_at).toBe('2026-12-05T10:00:00Z');
+    expect(e.payload).toEqual({ upstream: 'crm', event: 'deal.closed', event_id: 'evt-1', timestamp: '2026-12-05T10:00:00Z', data: { amount: 5 } });
+    expect(toPushEvent(e, 3)).toMatchObject({ event_id: 3, aggregate_type: 'mcp.event', aggregate_id: 'evt-1' });
+  });
+
+  it('keeps only safe characters of a type name in the topic, and a bounded length', () => {
+    expect(eventTopic('a b\u0007/c*?é')).toBe('mcp.event.a_b__c___');
+    expect(eventTopic('n'.repeat(500)).length).toBe('mcp.event.'.length + 150);
+  });
+
+  it('replaces data over the size or depth limit by a note, and an unparsable time by the time received', () => {
+    const big = extensionEvent('crm', { ...occurrence, data: { blob: 'x'.repeat(MAX_EVENT_DATA_CHARS) } }, NOW, never);
+    expect(big.payload.data).toMatchObject({ omitted: true });
+    const deep = extensionEvent('crm', occurrence, NOW, () => true);
+    expect(deep.payload.data).toMatchObject({ omitted: true });
+    expect(extensionEvent('crm', { ...occurrence, timestamp: 'yesterday' }, NOW, never).occurred_at).toBe(NOW.toISOString());
+  });
+
+  it('says in a truncated event which type may have missed events', () => {
+    const e = eventsTruncatedEvent('crm', 'deal.closed', NOW);
+    expect(e.topic).toBe(MCP_TOPIC.eventsTruncated);
+    expect(e.payload).toMatchObject({ upstream: 'crm', event: 'deal.closed', may_have_missed_events: true });
   });
 });

@@ -19,6 +19,7 @@
 //   MCP_TEST_EVENTS_CAPABILITY "extensions" (default: capabilities.extensions[id]) or "events" (capabilities.events)
 //   MCP_TEST_EVENTS_REQUESTS   append each events/* request as a JSON line {method, params} (tests read cursors)
 //   MCP_TEST_PID_FILE          append "<pid>\n" at start
+//   MCP_TEST_EVENTS_ON_SIGNAL  "1": one `test.tick` on each SIGUSR2 (the bench's trigger)
 //   MCP_TEST_EVENTS_HTTP_PORT  serve Streamable HTTP on this loopback port (0: any) instead of stdio
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -154,6 +155,8 @@ if (env.MCP_TEST_EVENTS_HTTP_PORT === undefined) {
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume();
 }
+
+if (env.MCP_TEST_EVENTS_ON_SIGNAL === '1') process.on('SIGUSR2', tick);
 
 const tickMs = Number(env.MCP_TEST_EVENTS_TICK_MS ?? 0);
 if (tickMs > 0) setInterval(tick, tickMs);

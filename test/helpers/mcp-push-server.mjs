@@ -8,6 +8,8 @@
 //                       writes "flood-done <count>" to stderr when finished
 //   MCP_TEST_BIG_BYTES  size of test://big's text (default 100000)
 //   MCP_TEST_LATE_MS    N ms after the first subscribe, add test://late (the SDK sends resources/list_changed)
+//   MCP_TEST_ON_SIGNAL  "1": on SIGUSR2, `notifications/resources/updated` for each subscribed URI (the bench's
+//                       trigger: the same for a bare SDK client and for the relay)
 import { appendFileSync } from 'node:fs';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
@@ -51,6 +53,13 @@ if (tick > 0) {
     version++;
     for (const uri of subscribed) void server.server.sendResourceUpdated({ uri });
   }, tick);
+}
+
+if (process.env.MCP_TEST_ON_SIGNAL === '1') {
+  process.on('SIGUSR2', () => {
+    version++;
+    for (const uri of subscribed) void server.server.sendResourceUpdated({ uri });
+  });
 }
 
 if (process.env.MCP_TEST_FLOOD) {

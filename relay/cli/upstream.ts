@@ -110,8 +110,9 @@ async function add(argv: string[]): Promise<void> {
   // No resource is subscribed unless named: a server may list thousands, and each subscription is a promise of
   // traffic. Say so, or a newcomer waits for resource updates that were never asked for.
   if (parsed.data.allowPush && parsed.data.resources.subscribe.length === 0) {
+    const also = parsed.data.events.enabled ? ' and, if the server offers the Events extension, its events (mcp.event.*)' : '';
     process.stdout.write(
-      `no resources subscribed: only list changes (mcp.*.list_changed) will arrive; to get resource updates, add it again with --subscribe 'GLOB-OR-URI' (push-relay upstream remove ${name} first)\n`,
+      `no resources subscribed: only list changes (mcp.*.list_changed)${also} will arrive; to get resource updates, add it again with --subscribe 'GLOB-OR-URI' (push-relay upstream remove ${name} first)\n`,
     );
   }
 }

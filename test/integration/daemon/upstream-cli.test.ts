@@ -145,6 +145,7 @@ describe('push-relay upstream', () => {
       CLEAN_ENV,
     );
     expect(add.code).toBe(0);
+    expect(add.stdout).toContain('only list changes (mcp.*.list_changed) and, if the server offers the Events extension, its events (mcp.event.*) will arrive');
     expect(settings(h).upstreams[0]).toMatchObject({ events: { enabled: true, subscribe: [{ name: 'test.tick', arguments: { parity: 'even' } }] } });
     const ticks = async () => {
       const r = await runCli(['events', '--topic', 'mcp.event.test.tick', '--limit', '1000', '--json', '--home', h], CLEAN_ENV);

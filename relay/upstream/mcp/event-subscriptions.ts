@@ -40,7 +40,7 @@ import {
 } from '../../protocol/mcp-events.js';
 import { topicMatches } from '../../protocol/topic-glob.js';
 import { neutralizeText } from '../../protocol/untrusted-text.js';
-import type { EventsExtensionConfig } from '../../config/upstreams.js';
+import { MAX_EVENT_SUBSCRIPTIONS, type EventsExtensionConfig } from '../../config/upstreams.js';
 import { subscriptionKey, withRecent, type EventCursorStore } from './event-cursors.js';
 import { eventsTruncatedEvent, extensionEvent, MAX_EVENT_DATA_DEPTH, type PendingMcpEvent } from './topics.js';
 
@@ -189,12 +189,17 @@ export class EventSubscriptions {
   }
 
   #choose(types: readonly EventType[]): void {
+    let over = 0;
     for (const want of this.#o.config.subscribe) {
       const matching = types.filter((t) => topicMatches(want.name, t.name));
       if (matching.length === 0) this.#o.log(`events: the server lists no event type matching ${neutralizeText(want.name, 200)}`);
       for (const type of matching) {
         const key = subscriptionKey(this.#o.upstream, type.name, want.arguments);
         if (this.#subs.some((s) => s.key === key)) continue;
+        if (this.#subs.length >= MAX_EVENT_SUBSCRIPTIONS) {
+          over++;
+          continue;
+        }
         const mode = chooseDelivery(type);
         if (!mode) {
           this.#o.log(`events: ${neutralizeText(type.name, 200)} offers neither push nor poll delivery (webhook needs an endpoint the server can reach; the relay listens on loopback only); not subscribed`);
@@ -222,6 +227,11 @@ export class EventSubscriptions {
           timer: undefined,
         });
       }
+    }
+    if (over > 0) {
+      // A glob such as `*` on a server that lists many types must not open a stream per type: the cap is the
+      // same as for configured subscriptions.
+      this.#o.log(`events: ${over} more event type(s) match but are not subscribed: at most ${MAX_EVENT_SUBSCRIPTIONS} subscriptions per upstream; name the types you want`);
     }
   }
 

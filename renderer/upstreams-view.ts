@@ -1,9 +1,9 @@
 // Settings → "MCP servers as event sources": each standard MCP upstream of settings.json with its live state,
-// and the two toggles a person flips here, Enabled and Allow push (the gate: a server pushes into agents only
-// when its entry says so, never implied). Adding and removing servers is `push-relay upstream` on the command
+// the two toggles a person flips here, Enabled and Allow push (the gate: a server pushes into agents only
+// when its entry says so, never implied), and the experimental Events extension (a switch and its type globs). Adding and removing servers is `push-relay upstream` on the command
 // line. Everything a server said (its last error) is shown as text, never as markup.
 import { errorText, type RelayClient } from './api.js';
-import { LOCAL_API, type McpUpstreamStatus, type UpstreamsResponse } from '../relay/protocol/local-api.js';
+import { LOCAL_API, type McpUpstreamStatus, type UpstreamsResponse, type UpstreamToggle } from '../relay/protocol/local-api.js';
 import { $, clear, h } from './dom.js';
 
 export interface UpstreamsDeps {
@@ -81,6 +81,7 @@ export class UpstreamsView {
           h('span', { class: 'muted mono' }, `${u.type} · ${u.target}`)),
         h('div', { class: 'muted' }, [counts, u.subscribe.length ? `watching ${u.subscribe.join(', ')}` : ''].filter(Boolean).join(' · ')),
       );
+      row.appendChild(this.#eventsControls(u.name, u.events));
       const ext = u.status?.events_extension;
       if (ext) row.appendChild(h('div', { class: 'muted', 'data-events-extension': ext.state }, eventsExtensionLine(ext)));
       if (u.status?.last_error) row.appendChild(h('div', { class: 'muted', 'data-last-error': '' }, `Last error (the server's words, untrusted): ${u.status.last_error.message}`));
@@ -92,6 +93,24 @@ export class UpstreamsView {
     body.appendChild(list);
   }
 
+  /**
+   * The Events extension (experimental): a switch, and the event type globs to subscribe (comma or space
+   * separated; their arguments are set on the command line or in settings.json and kept here).
+   */
+  #eventsControls(name: string, events: { enabled: boolean; types: string[] }): HTMLElement {
+    const on = h('input', { type: 'checkbox', 'data-toggle': 'events' });
+    on.checked = events.enabled;
+    on.addEventListener('change', () => void this.#post({ name, events: { enabled: on.checked } }, [on], () => (on.checked = !on.checked)));
+    const types = h('input', { type: 'text', class: 'mono', 'aria-label': 'Event types', placeholder: 'deal.*, ticket.created', value: events.types.join(', ') });
+    const save = h('button', { type: 'button' }, 'Save types');
+    const submit = () => void this.#post({ name, events: { types: types.value.split(/[\s,]+/).filter(Boolean) } }, [types, save], () => undefined);
+    save.addEventListener('click', submit);
+    types.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') submit();
+    });
+    return h('div', { class: 'pause-row', 'data-events-controls': '' }, h('label', { class: 'check' }, on, ' Events extension (experimental)'), types, save);
+  }
+
   #toggle(name: string, field: 'enabled' | 'allowPush', label: string, checked: boolean): HTMLElement {
     const input = h('input', { type: 'checkbox', 'data-toggle': field });
     input.checked = checked;
@@ -100,14 +119,19 @@ export class UpstreamsView {
   }
 
   async #set(name: string, field: 'enabled' | 'allowPush', value: boolean, input: HTMLInputElement): Promise<void> {
-    input.disabled = true;
+    await this.#post({ name, [field]: value }, [input], () => (input.checked = !value));
+  }
+
+  /** Sends one change; the page shows what the relay saved, or says why not and undoes the control. */
+  async #post(change: UpstreamToggle, controls: (HTMLInputElement | HTMLButtonElement)[], undo: () => void): Promise<void> {
+    for (const c of controls) c.disabled = true;
     try {
-      const res = await this.#d.client.post<UpstreamsResponse>(LOCAL_API.upstreams, { name, [field]: value });
+      const res = await this.#d.client.post<UpstreamsResponse>(LOCAL_API.upstreams, change);
       this.#render(res);
       if (res.message) this.#d.toast(res.message);
     } catch (err) {
-      input.checked = !value;
-      input.disabled = false;
+      undo();
+      for (const c of controls) c.disabled = false;
       this.#d.toast(`Not saved: ${errorText(err)}`);
     }
   }

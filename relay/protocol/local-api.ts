@@ -344,6 +344,8 @@ export interface UpstreamsResponse {
     enabled: boolean;
     allowPush: boolean;
     subscribe: string[];
+    /** The Events extension draft (experimental): on or off, and the event type globs subscribed. */
+    events: { enabled: boolean; types: string[] };
     /** The live state, or null while the relay has not applied the entry yet. */
     status: McpUpstreamStatus | null;
   }[];
@@ -356,6 +358,12 @@ export interface UpstreamToggle {
   name: string;
   enabled?: boolean;
   allowPush?: boolean;
+  /**
+   * The Events extension (experimental): turn it on or off, and/or replace the subscribed event type globs (a
+   * glob kept keeps its arguments; a new one has none: arguments are set with `upstream add --events` or in
+   * settings.json).
+   */
+  events?: { enabled?: boolean; types?: string[] };
 }
 
 export interface RelayStatus {

@@ -123,7 +123,7 @@ describe('MCP upstreams in the relay', () => {
 
   it('GET/POST /v1/upstreams: entries with live state, the two toggles, refusals by field; header values never shown', async () => {
     const s = await v2();
-    const { relay } = await relayWith([upstreamEntry('docs', s, { allowPush: false, headers: { Authorization: 'Bearer hidden-value' } })]);
+    const { relay, home } = await relayWith([upstreamEntry('docs', s, { allowPush: false, headers: { Authorization: 'Bearer hidden-value' } })]);
     const call = async (method: string, body?: unknown) => {
       const res = await fetch(`${relay.url}/v1/upstreams`, {
         method,
@@ -147,5 +147,24 @@ describe('MCP upstreams in the relay', () => {
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('allowPush');
     expect((await call('POST', { name: 'docs', url: 'http://elsewhere' })).status).toBe(400); // only the toggles
+
+    // The Events extension (experimental): on, with type globs; a glob kept keeps its arguments, a new one has none.
+    const events = await call('POST', { name: 'docs', events: { enabled: true, types: ['deal.*'] } });
+    expect(events.status).toBe(200);
+    expect(JSON.parse(events.text).upstreams[0].events).toEqual({ enabled: true, types: ['deal.*'] });
+    expect(JSON.parse(events.text).message).toContain('Events extension on for deal.*');
+    const store = openSettings(home);
+    store.update({ upstreams: store.read().upstreams!.map((u) => ({ ...u, events: { ...u.events, subscribe: [{ name: 'deal.*', arguments: { region: 'eu' } }] } })) });
+    expect((await call('POST', { name: 'docs', events: { types: ['deal.*', 'ticket.created'] } })).status).toBe(200);
+    expect(openSettings(home).read().upstreams![0]!.events).toEqual({
+      enabled: true,
+      subscribe: [
+        { name: 'deal.*', arguments: { region: 'eu' } },
+        { name: 'ticket.created', arguments: {} },
+      ],
+    });
+    const empty = await call('POST', { name: 'docs', events: { types: [''] } });
+    expect(empty.status).toBe(400);
+    expect(empty.text).toContain('events.types.0');
   });
 });

@@ -478,7 +478,7 @@ export class EventSubscriptions {
         const abort = new AbortController();
         sub.abort = abort;
         const raw = await this.#o.client.request(
-          { method: EVENTS_METHOD.poll, params: { ...this.#params(sub), maxEvents: POLL_MAX_EVENTS } },
+          { method: EVENTS_METHOD.poll, params: { ...this.#params(sub), maxEvents: this.#pollMaxEvents() } },
           PollResultSchema,
           { timeout: this.#o.timeoutMs, signal: abort.signal },
         );
@@ -541,6 +541,16 @@ export class EventSubscriptions {
         });
       }
     }
+  }
+
+  /**
+   * Events asked for per poll: at most 100, and few enough that every poll subscription answering at once still
+   * fits the writer's queue (a poll starts below half of `maxBacklog`, and the queue holds twice `maxBacklog`),
+   * so a poll page is never cut by the queue's drop-oldest.
+   */
+  #pollMaxEvents(): number {
+    const polls = Math.max(1, this.#subs.filter((s) => s.mode === 'poll').length);
+    return Math.max(1, Math.min(POLL_MAX_EVENTS, Math.floor(this.#o.maxBacklog / polls)));
   }
 
   #retryDelay(sub: Sub): number {

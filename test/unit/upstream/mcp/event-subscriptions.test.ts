@@ -7,6 +7,7 @@ import { MAX_EVENT_SUBSCRIPTIONS } from '../../../../relay/config/upstreams.js';
 import { EVENTS_METHOD } from '../../../../relay/protocol/mcp-events.js';
 import { MemoryEventCursorStore } from '../../../../relay/upstream/mcp/event-cursors.js';
 import { EventSubscriptions, type EventsClient } from '../../../../relay/upstream/mcp/event-subscriptions.js';
+import { waitFor } from '../../../helpers/wait-for.js';
 
 /** A server that lists `types` (poll only) and answers every poll with nothing new. */
 function fakeClient(types: unknown[]): EventsClient & { requests: { method: string; params?: Record<string, unknown> }[] } {
@@ -53,6 +54,12 @@ describe('EventSubscriptions', () => {
     const { subs, logs } = await start(client, ['t.*']);
     expect(subs.stats().subscriptions).toBe(MAX_EVENT_SUBSCRIPTIONS);
     expect(logs.join('\n')).toContain(`12 more event type(s) match but are not subscribed: at most ${MAX_EVENT_SUBSCRIPTIONS} subscriptions per upstream`);
+    // Every poll subscription answering at once must fit the writer's queue: 100 (maxBacklog) / 50 polls each.
+    const polls = await waitFor(() => {
+      const found = client.requests.filter((r) => r.method === EVENTS_METHOD.poll);
+      return found.length === MAX_EVENT_SUBSCRIPTIONS ? found : undefined;
+    }, { what: 'one poll per subscription' });
+    expect(new Set(polls.map((p) => p.params?.maxEvents))).toEqual(new Set([100 / MAX_EVENT_SUBSCRIPTIONS]));
   });
 
   it('counts the types events/list sends that do not parse, and skips webhook-only ones with the reason', async () => {

@@ -18,8 +18,8 @@ import { trackingClock, waitForStatus } from '../upstream/harness.js';
 const cleanups = useCleanups();
 const TENANT = 'acme';
 
-async function world(accessTokenTtlMs: number) {
-  const server = await startReferenceServer({ oauth: { tenant: TENANT, accessTokenTtlMs }, heartbeatMs: 200, checkHost: true });
+async function world(accessTokenTtlMs: number, now?: () => Date) {
+  const server = await startReferenceServer({ oauth: { tenant: TENANT, accessTokenTtlMs }, heartbeatMs: 200, checkHost: true, ...(now ? { now } : {}) });
   cleanups.add(() => server.close());
   const url = normalizeServerUrl(server.url);
   const store = new MemorySignInStore();
@@ -127,12 +127,16 @@ describe('OAuth sign-in: the relay as a client of the reference server', () => {
   });
 
   it('refreshes once and retries once when the server answers 401 to a token the relay thought valid', async () => {
-    const w = await world(1000);
+    // The server's clock is the test's: it jumps past the token's expiry once, so the refreshed token stays
+    // valid however slowly a loaded machine runs the retry (a real 1 s token could expire again in between).
+    let serverSkewMs = 0;
+    const w = await world(60_000, () => new Date(Date.now() + serverSkewMs));
     const record = await w.login();
     const frozen = Date.now();
     // The relay's clock says the token is fresh; the server's says it expired: only the 401 tells.
     const session = new OAuthSession({ server: w.url, store: w.store, fetch: w.fetch, now: () => frozen });
-    await waitFor(() => w.server.oauth!.grants.accessToken(record.tokens!.access_token) === undefined || undefined, { what: 'server-side expiry' });
+    serverSkewMs = 61_000;
+    expect(w.server.oauth!.grants.accessToken(record.tokens!.access_token)).toBeUndefined();
     const control = new ControlClient({ server: w.url, apiKey: '', credentials: session, clientId: 'oauth-relay' });
     cleanups.add(() => control.close());
     await control.subscribe({ topic: ['custom.*'] });

@@ -56,6 +56,8 @@ export class McpInboxWriter {
   #duplicates = 0;
   #dropped = 0;
   #writeFailures = 0;
+  /** Dropped from the queue but fetched again by their sender (events with `onStored`), not yet subtracted. */
+  #refetched = 0;
   /** Dropped and not yet reported in an event. */
   #unreported = 0;
   #lastReportAt = Number.NEGATIVE_INFINITY;
@@ -73,7 +75,12 @@ export class McpInboxWriter {
       event.onStored?.(false);
       return;
     }
-    this.#queue.push(event)?.onStored?.(false);
+    const dropped = this.#queue.push(event);
+    if (dropped?.onStored) {
+      // Its sender fetches it again (the Events extension resumes from its cursor): deferred, not lost.
+      this.#refetched++;
+      dropped.onStored(false);
+    }
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = undefined;
     });
@@ -133,8 +140,11 @@ export class McpInboxWriter {
   async #drain(): Promise<void> {
     while (this.#queue.size > 0) {
       const dropped = this.#queue.takeDropped();
-      this.#dropped += dropped;
-      this.#unreported += dropped;
+      const refetched = Math.min(dropped, this.#refetched);
+      this.#refetched -= refetched;
+      // Only what nobody can fetch again is a loss to count and report (`mcp.upstream.dropped`).
+      this.#dropped += dropped - refetched;
+      this.#unreported += dropped - refetched;
       const batch = this.#queue.take(MAX_BATCH);
       const now = (this.#o.now ?? (() => new Date()))();
       if (this.#unreported > 0 && (this.#queue.size === 0 || now.getTime() - this.#lastReportAt >= DROPPED_REPORT_INTERVAL_MS)) {

@@ -83,4 +83,28 @@ describe('McpInboxWriter', () => {
     const stored = g.memory.readSince(0, { topic: MCP_TOPIC.resourceUpdated }).length;
     expect(stored + 900).toBe(1 + 1100 + 700 + 700);
   });
+
+  it('an event its sender fetches again (onStored) pushed out of a full queue is told so, and is not counted or reported as dropped', async () => {
+    const g = gatedInbox();
+    const w = new McpInboxWriter({ upstream: 'u', inbox: g.inbox, capacity: 2 });
+    const outcomes: [string, boolean][] = [];
+    const refetchable = (uri: string) => ({ ...update(uri), onStored: (stored: boolean) => outcomes.push([uri, stored]) });
+    w.push(refetchable('x://0')); // taken at once; its append waits
+    await until(() => g.pending() === 1);
+    for (let i = 1; i <= 4; i++) w.push(refetchable(`x://${i}`)); // queue [x3, x4]: x1 and x2 pushed out
+    w.push(update('y://lost')); // [x4, y-lost]: x3 pushed out
+    w.push(update('y://kept')); // [y-lost, y-kept]: x4 pushed out
+    w.push(update('z://last')); // [y-kept, z-last]: y-lost pushed out, and nobody fetches it again
+    expect(outcomes).toEqual([1, 2, 3, 4].map((i) => [`x://${i}`, false]));
+    // Release appends until everything queued is stored: x0, then y-kept and z-last with the one drop report.
+    await until(() => {
+      g.releaseOne();
+      return g.memory.readSince(0).length === 4;
+    });
+    await w.idle();
+    expect(outcomes.at(-1)).toEqual(['x://0', true]);
+    expect(g.memory.readSince(0).map((e) => e.payload.uri ?? e.topic)).toEqual(['x://0', MCP_TOPIC.dropped, 'y://kept', 'z://last']);
+    expect(g.memory.readSince(0, { topic: MCP_TOPIC.dropped }).map((e) => e.payload.dropped_count)).toEqual([1]);
+    expect(w.stats().dropped).toBe(1);
+  });
 });

@@ -44,7 +44,6 @@ describe('interactive claude, idle', { timeout: 240_000 }, () => {
         await waitFor(async () => (await waiters()) >= 1, { what: 'the re-armed idle-wake waiting', timeoutMs: 60_000, intervalMs: 100 });
         // The turn has ended (its Stop hooks ran), so its answer is on screen unless the wake turn was lost. A
         // loaded machine can draw late; the screen's end goes into the failure to tell a late draw from a lost turn.
-        // (One word: the terminal draws spaces as cursor moves.)
         await waitFor(() => session.screen().includes('WAKE_ACK_7f3'), { what: 'the wake turn’s answer on screen', timeoutMs: 60_000, intervalMs: 100 }).catch((err: Error) => {
           throw new Error(`${err.message}; the screen's end: ${JSON.stringify(session.screen().slice(-3000))}`);
         });

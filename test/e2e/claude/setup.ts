@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import xterm from '@xterm/headless';
 import { startModelServer, type ModelServer, type ModelServerOptions } from '../../helpers/model-server.js';
 import { tempDir, type TempDir } from '../../helpers/tmp.js';
 import { startRelayHarness, type RelayHarness } from '../../integration/hooks/harness.js';
@@ -52,7 +53,7 @@ export interface ClaudeSetup {
 
 export interface InteractiveClaude {
   child: ChildProcess;
-  /** Terminal output so far, escape sequences stripped. */
+  /** The terminal's content so far (scrollback and screen), as a terminal emulator renders the output. */
   screen(): string;
   type(text: string): void;
   stop(): Promise<void>;
@@ -148,14 +149,22 @@ export async function setupClaude(options: SetupOptions = {}): Promise<ClaudeSet
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
       });
-      let raw = '';
-      child.stdout!.setEncoding('utf8').on('data', (c: string) => (raw += c));
-      child.stderr!.setEncoding('utf8').on('data', (c: string) => (raw += c));
-      // eslint-disable-next-line no-control-regex
-      const strip = (s: string) => s.replace(/\x1b\[[0-9;?>=]*[a-zA-Z]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][AB0-2]|\x1b[=>78]/g, '');
+      // The screen as a terminal shows it: Claude Code's TUI redraws by moving the cursor and rewriting only what
+      // changed, so its raw output with escapes stripped can lose or split words (seen: a bullet drawn over the
+      // first letter of an answer). A headless terminal emulator of the pty's size applies the moves.
+      const terminal = new xterm.Terminal({ cols: 120, rows: 40, scrollback: 10_000, allowProposedApi: true });
+      const feed = (c: string) => terminal.write(c);
+      child.stdout!.setEncoding('utf8').on('data', feed);
+      child.stderr!.setEncoding('utf8').on('data', feed);
+      const screen = () => {
+        const buffer = terminal.buffer.active;
+        const lines: string[] = [];
+        for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? '');
+        return lines.join('\n');
+      };
       const session: InteractiveClaude = {
         child,
-        screen: () => strip(raw),
+        screen,
         type: (text) => void child.stdin!.write(text),
         async stop() {
           if (child.exitCode !== null || child.signalCode !== null) return;

@@ -19,7 +19,6 @@
 // open one at a time: the first `notifications/events/active` with an id not yet known belongs to the stream
 // being opened.
 import type * as z from 'zod';
-import { nestsDeeperThan } from '../../protocol/json-depth.js';
 import {
   ActiveParamsSchema,
   chooseDelivery,
@@ -36,13 +35,14 @@ import {
   StreamErrorParamsSchema,
   StreamNotificationParamsSchema,
   subscriptionIdOf,
+  type EventOccurrence,
   type EventType,
 } from '../../protocol/mcp-events.js';
 import { topicMatches } from '../../protocol/topic-glob.js';
 import { neutralizeText } from '../../protocol/untrusted-text.js';
 import { MAX_EVENT_SUBSCRIPTIONS, type EventsExtensionConfig } from '../../config/upstreams.js';
 import { subscriptionKey, withRecent, type EventCursorStore } from './event-cursors.js';
-import { eventsTruncatedEvent, extensionEvent, MAX_EVENT_DATA_DEPTH, type PendingMcpEvent } from './topics.js';
+import { eventsTruncatedEvent, extensionEvent, type PendingMcpEvent } from './topics.js';
 
 /** The part of the SDK client used here: its custom-method forms (a result or params schema given per call). */
 export interface EventsClient {
@@ -51,7 +51,6 @@ export interface EventsClient {
 }
 
 export interface EventsStats {
-  state: 'not_offered' | 'on';
   subscriptions: number;
   events: number;
   duplicates: number;
@@ -132,7 +131,7 @@ export class EventSubscriptions {
   #openQueue: Promise<void> = Promise.resolve();
   #closed = false;
   #watchdog: NodeJS.Timeout | undefined;
-  readonly #stats: EventsStats = { state: 'on', subscriptions: 0, events: 0, duplicates: 0, truncated: 0, refused: 0, paused: 0, last_error: null };
+  readonly #stats: EventsStats = { subscriptions: 0, events: 0, duplicates: 0, truncated: 0, refused: 0, paused: 0, last_error: null };
 
   private constructor(o: EventSubscriptionsOptions) {
     this.#o = o;
@@ -399,18 +398,14 @@ export class EventSubscriptions {
     const p = EventOccurrenceSchema.safeParse(rest);
     if (!p.success) return this.#refuse(`an event for ${neutralizeText(sub.type.name, 200)} that did not parse (an id, name, timestamp or data missing, or over a limit)`);
     const o = p.data;
-    if (this.#seen.has(o.eventId)) {
-      this.#stats.duplicates++;
+    const taken = this.#take(o, (stored) => this.#settle(sub, stored, o.eventId, o.cursor));
+    if (!taken) {
       if (o.cursor !== undefined) this.#takeCursor(sub, o.cursor);
       return;
     }
-    this.#remember(o.eventId);
     sub.pendingCursor = undefined; // this event's cursor supersedes any heartbeat before it
     sub.inFlight++;
-    const event = extensionEvent(this.#o.upstream, o, this.#now(), (json) => nestsDeeperThan(json, MAX_EVENT_DATA_DEPTH));
-    event.onStored = (stored) => this.#settle(sub, stored, o.eventId, o.cursor);
-    this.#stats.events++;
-    this.#o.write(event);
+    this.#o.write(taken);
     if (sub.mode === 'push' && sub.abort && this.#o.backlog() >= this.#o.maxBacklog) {
       // Behind: stop taking more from this stream; resume from the cursor once what is queued is stored.
       this.#stats.paused++;
@@ -419,10 +414,28 @@ export class EventSubscriptions {
     }
   }
 
+  /**
+   * An occurrence as an event for the writer, or undefined for one already taken (counted as a duplicate). One
+   * that is then not stored is forgotten again, so it is taken when the server sends it again.
+   */
+  #take(o: EventOccurrence, onStored: (stored: boolean) => void): PendingMcpEvent | undefined {
+    if (this.#seen.has(o.eventId)) {
+      this.#stats.duplicates++;
+      return undefined;
+    }
+    this.#remember(o.eventId);
+    const event = extensionEvent(this.#o.upstream, o, this.#now());
+    event.onStored = (stored) => {
+      if (!stored) this.#seen.delete(o.eventId);
+      onStored(stored);
+    };
+    this.#stats.events++;
+    return event;
+  }
+
   #settle(sub: Sub, stored: boolean, eventId: string, cursor: string | null | undefined): void {
     sub.inFlight--;
     if (!stored) {
-      this.#seen.delete(eventId); // not in the inbox: it must be taken when the server sends it again
       if (!sub.broken) {
         sub.broken = true;
         if (sub.mode === 'push') {
@@ -493,23 +506,14 @@ export class EventSubscriptions {
             continue;
           }
           const o = p.data;
-          if (this.#seen.has(o.eventId)) {
-            this.#stats.duplicates++;
-            continue;
-          }
-          this.#remember(o.eventId);
-          const event = extensionEvent(this.#o.upstream, o, this.#now(), (json) => nestsDeeperThan(json, MAX_EVENT_DATA_DEPTH));
-          settled.push(
-            new Promise<boolean>((resolve) => {
-              event.onStored = (stored) => {
-                if (stored) sub.recentIds = withRecent(sub.recentIds, [o.eventId]);
-                else this.#seen.delete(o.eventId);
-                resolve(stored);
-              };
-            }),
-          );
-          this.#stats.events++;
-          this.#o.write(event);
+          let resolveStored!: (stored: boolean) => void;
+          const taken = this.#take(o, (stored) => {
+            if (stored) sub.recentIds = withRecent(sub.recentIds, [o.eventId]);
+            resolveStored(stored);
+          });
+          if (!taken) continue;
+          settled.push(new Promise<boolean>((resolve) => (resolveStored = resolve)));
+          this.#o.write(taken);
         }
         const outcomes = await Promise.all(settled);
         if (outcomes.every(Boolean)) {

@@ -3,6 +3,8 @@
 // relay/protocol/untrusted-text.ts wherever they are shown, as Pact payloads are.
 import type { EventSource } from '../../inbox/types.js';
 import type { PushEvent } from '../../protocol/frames.js';
+import { nestsDeeperThan } from '../../protocol/json-depth.js';
+import { MAX_FRAME_DEPTH } from '../../protocol/limits.js';
 
 export const MCP_TOPIC = {
   resourceUpdated: 'mcp.resource.updated',
@@ -138,7 +140,8 @@ export function toPushEvent(e: PendingMcpEvent, eventId: number): PushEvent {
 const MAX_TOPIC_NAME_CHARS = 150;
 /** Largest event `data` stored as it is (serialized); a larger one is replaced by a note, as is one nested too deep. */
 export const MAX_EVENT_DATA_CHARS = 256 * 1024;
-export const MAX_EVENT_DATA_DEPTH = 64;
+/** The push protocol's depth limit (relay/protocol/limits.ts), less the two levels the stored event adds (`payload.data`). */
+export const MAX_EVENT_DATA_DEPTH = MAX_FRAME_DEPTH - 2;
 
 /**
  * The topic of an Events-extension event: `mcp.event.` + the type name, with anything outside the topic grammar's
@@ -153,11 +156,10 @@ export function extensionEvent(
   upstream: string,
   o: { eventId: string; name: string; timestamp: string; data: Record<string, unknown> },
   now: Date,
-  tooBig: (json: string) => boolean,
 ): PendingMcpEvent {
   let data: Record<string, unknown> = o.data;
   const json = JSON.stringify(o.data);
-  if (json.length > MAX_EVENT_DATA_CHARS || tooBig(json)) {
+  if (json.length > MAX_EVENT_DATA_CHARS || nestsDeeperThan(json, MAX_EVENT_DATA_DEPTH)) {
     data = { omitted: true, note: `the event's data (${json.length} characters) was over the relay's limit (${MAX_EVENT_DATA_CHARS} characters, ${MAX_EVENT_DATA_DEPTH} levels) and is not stored` };
   }
   const occurred = Number.isNaN(Date.parse(o.timestamp)) ? now.toISOString() : o.timestamp.slice(0, 40);

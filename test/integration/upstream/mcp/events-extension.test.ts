@@ -256,7 +256,7 @@ describe('MCP upstream: the Events extension draft (experimental)', () => {
     expect(upstream.status().events_extension).toMatchObject({ state: 'on', truncated: 0 });
   });
 
-  it('poll: a type offered for poll only is polled from its cursor, at the server pace above the floor', async () => {
+  it('poll: a type offered for poll only is polled, first from now (null cursor), then from the cursor each page returned', async () => {
     const d = await dir();
     const reqs = join(d, 'requests');
     const { inbox } = startUpstream(

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedQueue } from '../../../../relay/upstream/mcp/bounded-queue.js';
 import { capContent } from '../../../../relay/upstream/mcp/resource-content.js';
-import { eventsTruncatedEvent, eventTopic, extensionEvent, MAX_EVENT_DATA_CHARS, MAX_URI_CHARS, MCP_TOPIC, notificationEvent, toPushEvent } from '../../../../relay/upstream/mcp/topics.js';
+import { eventsTruncatedEvent, eventTopic, extensionEvent, MAX_EVENT_DATA_CHARS, MAX_EVENT_DATA_DEPTH, MAX_URI_CHARS, MCP_TOPIC, notificationEvent, toPushEvent } from '../../../../relay/upstream/mcp/topics.js';
 
 const NOW = new Date('2026-12-06T00:00:00Z');
 
@@ -61,10 +61,15 @@ describe('notification events', () => {
 
 describe('Events-extension event shapes', () => {
   const occurrence = { eventId: 'evt-1', name: 'deal.closed', timestamp: '2026-12-05T10:00:00Z', data: { amount: 5 } };
-  const never = () => false;
+  /** `data` nested `levels` deep: {d: {d: … {}}} (the outer object is level 1). */
+  const nested = (levels: number): Record<string, unknown> => {
+    let d: Record<string, unknown> = {};
+    for (let i = 1; i < levels; i++) d = { d };
+    return d;
+  };
 
   it("is an mcp.event.<name> event about the server's event id, with its data and time", () => {
-    const e = extensionEvent('crm', occurrence, NOW, never);
+    const e = extensionEvent('crm', occurrence, NOW);
     expect(e.topic).toBe('mcp.event.deal.closed');
     expect(e.occurred_at).toBe('2026-12-05T10:00:00Z');
     expect(e.payload).toEqual({ upstream: 'crm', event: 'deal.closed', event_id: 'evt-1', timestamp: '2026-12-05T10:00:00Z', data: { amount: 5 } });
@@ -77,11 +82,12 @@ describe('Events-extension event shapes', () => {
   });
 
   it('replaces data over the size or depth limit by a note, and an unparsable time by the time received', () => {
-    const big = extensionEvent('crm', { ...occurrence, data: { blob: 'x'.repeat(MAX_EVENT_DATA_CHARS) } }, NOW, never);
+    const big = extensionEvent('crm', { ...occurrence, data: { blob: 'x'.repeat(MAX_EVENT_DATA_CHARS) } }, NOW);
     expect(big.payload.data).toMatchObject({ omitted: true });
-    const deep = extensionEvent('crm', occurrence, NOW, () => true);
-    expect(deep.payload.data).toMatchObject({ omitted: true });
-    expect(extensionEvent('crm', { ...occurrence, timestamp: 'yesterday' }, NOW, never).occurred_at).toBe(NOW.toISOString());
+    // As deep as allowed is kept; one level more is not (the stored event adds two: payload.data).
+    expect(extensionEvent('crm', { ...occurrence, data: nested(MAX_EVENT_DATA_DEPTH) }, NOW).payload.data).toEqual(nested(MAX_EVENT_DATA_DEPTH));
+    expect(extensionEvent('crm', { ...occurrence, data: nested(MAX_EVENT_DATA_DEPTH + 1) }, NOW).payload.data).toMatchObject({ omitted: true });
+    expect(extensionEvent('crm', { ...occurrence, timestamp: 'yesterday' }, NOW).occurred_at).toBe(NOW.toISOString());
   });
 
   it('says in a truncated event which type may have missed events', () => {
